@@ -1,0 +1,47 @@
+# Sigil — every set-up step is here, idempotent: a second `make test` installs nothing.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)/tools
+export SIGIL_PYTHON := $(CURDIR)/.venv/bin/python
+export SIGIL_ROOT := $(CURDIR)
+SEED ?= 7
+
+.PHONY: setup build release run test test-python test-swift devnet scenarios contracts clean
+
+setup:
+	@bash tools/setup.sh
+
+build: setup
+	swift build
+
+release: setup
+	swift build -c release
+
+## make run: build release and run the bot on the bundled default data
+run: release
+	.build/release/sigil inspect-replay data/replay/*.jsonl.gz
+
+## make test: every test, Python peers and oracles first, then the Swift suites
+test: setup test-python test-swift
+
+test-python:
+	$(PY) -m pytest -q tools/tests
+
+test-swift:
+	swift build --build-tests
+	swift test --skip-build
+
+## make devnet: a local py-evm JSON-RPC node, HTTP :8545 and WebSocket :8546 (see README)
+devnet: setup
+	$(PY) -m sigiltools.devnet
+
+## make scenarios: regenerate data/replay from the real Uniswap bytecode and price history
+scenarios: setup
+	$(PY) -m sigiltools.scenarios --seed $(SEED) --out data/replay
+
+## make contracts: recompile contracts/*.vy into contracts/build/
+contracts: setup
+	$(PY) -m sigiltools.contracts build
+
+clean:
+	rm -rf .build .cache

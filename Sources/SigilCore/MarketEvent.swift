@@ -1,0 +1,55 @@
+/// One decoded market event with the identity of the log it came from.
+///
+/// `removed` is true when the node retracted the log (a reorg dropped its block): consumers
+/// treat such an event as a retraction of the one with the same `id`.
+public struct MarketEvent: Hashable, Sendable {
+    public var id: EventID
+    /// The contract that emitted the log: a pool, pair or factory.
+    public var emitter: Address
+    public var payload: Payload
+    public var removed: Bool
+
+    public init(id: EventID, emitter: Address, payload: Payload, removed: Bool = false) {
+        self.id = id
+        self.emitter = emitter
+        self.payload = payload
+        self.removed = removed
+    }
+
+    /// What happened, with every field of the event exactly as logged.
+    public enum Payload: Hashable, Sendable {
+        /// Uniswap V2 `Swap(address indexed sender, uint amount0In, uint amount1In, uint amount0Out, uint amount1Out, address indexed to)`.
+        case v2Swap(sender: Address, to: Address, amount0In: UInt256, amount1In: UInt256, amount0Out: UInt256, amount1Out: UInt256)
+        /// Uniswap V2 `Sync(uint112 reserve0, uint112 reserve1)`.
+        case v2Sync(reserve0: UInt256, reserve1: UInt256)
+        /// Uniswap V2 `Mint(address indexed sender, uint amount0, uint amount1)`.
+        case v2Mint(sender: Address, amount0: UInt256, amount1: UInt256)
+        /// Uniswap V2 `Burn(address indexed sender, uint amount0, uint amount1, address indexed to)`.
+        case v2Burn(sender: Address, to: Address, amount0: UInt256, amount1: UInt256)
+        /// Uniswap V2 factory `PairCreated(address indexed token0, address indexed token1, address pair, uint)`.
+        case v2PairCreated(token0: Address, token1: Address, pair: Address, index: UInt256)
+        /// Uniswap V3 `Swap(address indexed sender, address indexed recipient, int256 amount0, int256 amount1, uint160 sqrtPriceX96, uint128 liquidity, int24 tick)`.
+        case v3Swap(sender: Address, recipient: Address, amount0: Int256, amount1: Int256, sqrtPriceX96: UInt256, liquidity: UInt256, tick: Int32)
+        /// Uniswap V3 `Mint(address sender, address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1)`.
+        case v3Mint(sender: Address, owner: Address, tickLower: Int32, tickUpper: Int32, amount: UInt256, amount0: UInt256, amount1: UInt256)
+        /// Uniswap V3 `Burn(address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1)`.
+        case v3Burn(owner: Address, tickLower: Int32, tickUpper: Int32, amount: UInt256, amount0: UInt256, amount1: UInt256)
+        /// Uniswap V3 factory `PoolCreated(address indexed token0, address indexed token1, uint24 indexed fee, int24 tickSpacing, address pool)`.
+        case v3PoolCreated(token0: Address, token1: Address, fee: UInt32, tickSpacing: Int32, pool: Address)
+
+        /// A short stable name of the event kind (`v2.swap`, `v3.mint`, …).
+        public var kind: String {
+            switch self {
+            case .v2Swap: "v2.swap"
+            case .v2Sync: "v2.sync"
+            case .v2Mint: "v2.mint"
+            case .v2Burn: "v2.burn"
+            case .v2PairCreated: "v2.pair_created"
+            case .v3Swap: "v3.swap"
+            case .v3Mint: "v3.mint"
+            case .v3Burn: "v3.burn"
+            case .v3PoolCreated: "v3.pool_created"
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct Sigil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sigil", abstract: "Sigil trading bot")
+}
