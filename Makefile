@@ -19,13 +19,13 @@ release: setup
 
 ## make run: build release and run the bot on the bundled default data
 run: release
-	.build/release/sigil inspect-replay data/replay/*.jsonl.gz
+	.build/release/sigil inspect-replay data/replay/sigil-scenarios.jsonl.gz
 
 ## make test: every test, Python peers and oracles first, then the Swift suites
 test: setup test-python test-swift
 
 test-python:
-	$(PY) -m pytest -q tools/tests
+	$(PY) -m pytest -q -c tools/pytest.ini tools/tests
 
 test-swift:
 	swift build --build-tests

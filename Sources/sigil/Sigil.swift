@@ -2,5 +2,10 @@ import ArgumentParser
 
 @main
 struct Sigil: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sigil", abstract: "Sigil trading bot")
+    static let configuration = CommandConfiguration(
+        commandName: "sigil",
+        abstract: "A crypto-market bot that verifies its models and processes every chain event exactly once.",
+        version: "0.1.0",
+        subcommands: [InspectReplay.self]
+    )
 }

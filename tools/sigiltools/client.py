@@ -23,11 +23,12 @@ class RPCFailure(Exception):
 class Devnet:
     """Runs `python -m sigiltools.devnet` on free ports until closed."""
 
-    def __init__(self, seed: int = 1, timeout: float = 60.0):
+    def __init__(self, seed: int = 1, timeout: float = 60.0, genesis_timestamp: int = 1_700_000_000, block_time: int = 12):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sigiltools.devnet", "--http-port", "0", "--ws-port", "0", "--seed", str(seed)],
+            [sys.executable, "-m", "sigiltools.devnet", "--http-port", "0", "--ws-port", "0", "--seed", str(seed),
+             "--genesis-timestamp", str(genesis_timestamp), "--block-time", str(block_time)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         deadline = time.time() + timeout

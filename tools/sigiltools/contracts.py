@@ -61,8 +61,30 @@ def load(name: str) -> dict:
         return json.load(f)
 
 
+# UniswapV2Library.pairFor computes pair addresses from a hard-coded keccak of the pair's
+# creation code. The wheel's router carries SushiSwap's mainnet constant, which differs from
+# the hash of the wheel's own pair build, so the router is deployed with that one constant set
+# to the real hash, as every Uniswap V2 fork does in UniswapV2Library. Nothing else changes.
+V2_ROUTER_INIT_CODE_HASH = "e18a34eb0e04b04f7a0ac29a6e80748dca96319b42c54d679cb821dca90c6303"
+
+
+def v2_pair_init_code_hash() -> str:
+    from eth_utils import keccak
+
+    return keccak(hexstr=load_uniswap("UniswapV2Pair")["bytecode"]).hex()
+
+
 def load_uniswap(role: str) -> dict:
     """The abi and bytecode of one Uniswap contract from the fetched wheel."""
+    art = _load_uniswap_file(role)
+    if role == "UniswapV2Router02":
+        code = art["bytecode"]
+        assert code.count(V2_ROUTER_INIT_CODE_HASH) == 1, "unexpected V2 router bytecode"
+        art["bytecode"] = code.replace(V2_ROUTER_INIT_CODE_HASH, v2_pair_init_code_hash())
+    return art
+
+
+def _load_uniswap_file(role: str) -> dict:
     path = os.path.join(DEFI_WHEEL_DIR, UNISWAP[role])
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: run `make setup` to fetch web3-ethereum-defi 1.2")

@@ -125,8 +125,9 @@ def compact(obj) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-async def serve(host: str, http_port: int, ws_port: int, seed: int, ready_line: bool = True):
-    node = Node(seed=seed)
+async def serve(host: str, http_port: int, ws_port: int, seed: int, genesis_timestamp: int = 1_700_000_000,
+                block_time: int = 12, ready_line: bool = True):
+    node = Node(seed=seed, genesis_timestamp=genesis_timestamp, block_time=block_time)
     server = Server(node)
     http_app = web.Application(client_max_size=MAX_BODY)
     http_app.router.add_post("/", server.http)
@@ -160,9 +161,11 @@ def main(argv=None):
     p.add_argument("--http-port", type=int, default=int(os.environ.get("SIGIL_DEVNET_HTTP_PORT", "8545")))
     p.add_argument("--ws-port", type=int, default=int(os.environ.get("SIGIL_DEVNET_WS_PORT", "8546")))
     p.add_argument("--seed", type=int, default=1, help="seed of block mix hashes and subscription ids")
+    p.add_argument("--genesis-timestamp", type=int, default=1_700_000_000, help="unix time of block 0")
+    p.add_argument("--block-time", type=int, default=12, help="seconds between blocks")
     args = p.parse_args(argv)
     try:
-        asyncio.run(serve(args.host, args.http_port, args.ws_port, args.seed))
+        asyncio.run(serve(args.host, args.http_port, args.ws_port, args.seed, args.genesis_timestamp, args.block_time))
     except OSError as e:
         print(f"devnet: cannot listen: {e}", file=sys.stderr)
         return 1

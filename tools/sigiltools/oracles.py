@@ -1,0 +1,181 @@
+"""Reference answers from independent implementations, for Sigil's differential tests.
+
+    python -m sigiltools.oracles keccak --count N --seed S   # pycryptodome Keccak-256
+    python -m sigiltools.oracles abi --count N --seed S      # eth-abi encodings
+    python -m sigiltools.oracles replay FILE.jsonl.gz        # web3.py decoding of every log
+    python -m sigiltools.oracles address --count N --seed S  # eth-account key -> address
+
+Each prints JSON lines on stdout; the Swift tests run these and compare, case by case.
+"""
+import argparse
+import gzip
+import json
+import random
+import sys
+
+ELEMENTARY_WEIGHTS = ["uint", "int", "address", "bool", "bytesN", "bytes", "string"]
+ALPHABET = "aZ09 _-\u00e9\u00df\u4e2d\u6587\U0001f600\u0416"
+
+
+def random_type(rng: random.Random, depth: int = 0) -> str:
+    r = rng.random()
+    if depth < 2 and r < 0.15:
+        return "(" + ",".join(random_type(rng, depth + 1) for _ in range(rng.randint(1, 3))) + ")"
+    if depth < 2 and r < 0.30:
+        inner = random_type(rng, depth + 1)
+        return inner + ("[]" if rng.random() < 0.5 else f"[{rng.randint(1, 3)}]")
+    kind = rng.choice(ELEMENTARY_WEIGHTS)
+    if kind in ("uint", "int"):
+        return f"{kind}{8 * rng.randint(1, 32)}"
+    if kind == "bytesN":
+        return f"bytes{rng.randint(1, 32)}"
+    return kind
+
+
+def split_tuple(t: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in t[1:-1]:
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur:
+        parts.append(cur)
+    return parts
+
+
+def random_int(rng, lo, hi):
+    edge = rng.random()
+    if edge < 0.1:
+        return lo
+    if edge < 0.2:
+        return hi
+    if edge < 0.3:
+        return 0
+    if edge < 0.5:
+        return rng.randint(max(lo, -1000), min(hi, 1000))
+    return rng.randint(lo, hi)
+
+
+def random_value(rng: random.Random, t: str):
+    """(python value for eth-abi, JSON form for Swift)."""
+    if t.endswith("]"):
+        inner, _, n = t[:-1].rpartition("[")
+        count = rng.randint(0, 4) if n == "" else int(n)
+        pairs = [random_value(rng, inner) for _ in range(count)]
+        return [p for p, _ in pairs], [j for _, j in pairs]
+    if t.startswith("("):
+        pairs = [random_value(rng, c) for c in split_tuple(t)]
+        return tuple(p for p, _ in pairs), [j for _, j in pairs]
+    if t.startswith("uint"):
+        v = random_int(rng, 0, 2 ** int(t[4:]) - 1)
+        return v, str(v)
+    if t.startswith("int"):
+        bits = int(t[3:])
+        v = random_int(rng, -(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+        return v, str(v)
+    if t == "address":
+        b = bytes(rng.getrandbits(8) for _ in range(20))
+        from eth_utils import to_checksum_address
+        return to_checksum_address(b), "0x" + b.hex()
+    if t == "bool":
+        v = rng.random() < 0.5
+        return v, v
+    if t == "bytes":
+        b = bytes(rng.getrandbits(8) for _ in range(rng.choice([0, 1, 31, 32, 33, rng.randint(0, 100)])))
+        return b, "0x" + b.hex()
+    if t.startswith("bytes"):
+        b = bytes(rng.getrandbits(8) for _ in range(int(t[5:])))
+        return b, "0x" + b.hex()
+    if t == "string":
+        s = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40)))
+        return s, s
+    raise ValueError(t)
+
+
+def abi_cases(count: int, seed: int):
+    from eth_abi import encode
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        types = [random_type(rng) for _ in range(rng.randint(1, 4))]
+        pairs = [random_value(rng, t) for t in types]
+        encoded = encode(types, [p for p, _ in pairs])
+        yield {"types": types, "values": [j for _, j in pairs], "encoded": "0x" + encoded.hex()}
+
+
+def keccak_cases(count: int, seed: int):
+    from Crypto.Hash import keccak
+
+    rng = random.Random(seed)
+    boundaries = [0, 1, 55, 56, 135, 136, 137, 271, 272, 273]
+    for i in range(count):
+        n = boundaries[i] if i < len(boundaries) else rng.choice([rng.randint(0, 300), rng.randint(0, 3000)])
+        data = bytes(rng.getrandbits(8) for _ in range(n))
+        yield {"input": "0x" + data.hex(), "keccak256": "0x" + keccak.new(data=data, digest_bits=256).hexdigest()}
+
+
+def address_cases(count: int, seed: int):
+    from eth_account import Account
+
+    rng = random.Random(seed)
+    n = 2**256 - 432420386565659656852420866394968145599  # secp256k1 order
+    for _ in range(count):
+        key = rng.randint(1, n - 1)
+        yield {"key": "0x" + key.to_bytes(32, "big").hex(), "address": Account.from_key(key.to_bytes(32, "big")).address.lower()}
+
+
+def replay_cases(path: str):
+    """Decodes every Uniswap log in a recorded file with web3.py's contract event decoder."""
+    from web3 import Web3
+
+    from . import contracts
+    from .scenarios import TOPICS
+
+    w3 = Web3()
+    abis = {
+        "v2": contracts.load_uniswap("UniswapV2Pair")["abi"], "v2f": contracts.load_uniswap("UniswapV2Factory")["abi"],
+        "v3": contracts.load_uniswap("UniswapV3Pool")["abi"], "v3f": contracts.load_uniswap("UniswapV3Factory")["abi"],
+    }
+    events = {}
+    for kind, topic in TOPICS.items():
+        abi = abis[{"v2.pair_created": "v2f", "v3.pool_created": "v3f"}.get(kind, kind[:2])]
+        name = {"swap": "Swap", "sync": "Sync", "mint": "Mint", "burn": "Burn", "pair_created": "PairCreated", "pool_created": "PoolCreated"}[kind[3:]]
+        events[topic] = (kind, w3.eth.contract(abi=abi).events[name]())
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt") as f:
+        for line in f:
+            r = json.loads(line)["params"]["result"]
+            if "topics" not in r:
+                continue
+            kind, ev = events[r["topics"][0]]
+            log = {"address": Web3.to_checksum_address(r["address"]), "topics": [bytes.fromhex(t[2:]) for t in r["topics"]],
+                   "data": bytes.fromhex(r["data"][2:]), "blockNumber": int(r["blockNumber"], 16),
+                   "transactionHash": bytes.fromhex(r["transactionHash"][2:]), "transactionIndex": int(r["transactionIndex"], 16),
+                   "blockHash": bytes.fromhex(r["blockHash"][2:]), "logIndex": int(r["logIndex"], 16), "removed": r["removed"]}
+            d = ev.process_log(log)
+            args = {k: (v.lower() if isinstance(v, str) else str(v)) for k, v in d["args"].items()}
+            yield {"kind": kind, "emitter": d["address"].lower(), "blockHash": "0x" + d["blockHash"].hex(),
+                   "blockNumber": d["blockNumber"], "transactionHash": "0x" + d["transactionHash"].hex(),
+                   "transactionIndex": d["transactionIndex"], "logIndex": d["logIndex"], "removed": r["removed"], "args": args}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="oracles")
+    p.add_argument("what", choices=["keccak", "abi", "replay", "address"])
+    p.add_argument("path", nargs="?")
+    p.add_argument("--count", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args(argv)
+    gen = {"keccak": lambda: keccak_cases(a.count, a.seed), "abi": lambda: abi_cases(a.count, a.seed),
+           "address": lambda: address_cases(a.count, a.seed), "replay": lambda: replay_cases(a.path)}[a.what]()
+    out = sys.stdout
+    for case in gen:
+        out.write(json.dumps(case, separators=(",", ":")) + "\n")
+
+
+if __name__ == "__main__":
+    main()
