@@ -74,9 +74,12 @@ let package = Package(
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilChainTests",
-            dependencies: ["SigilCore", "SigilChain", "SigilFeeds", .product(name: "BigInt", package: "BigInt")],
+            dependencies: [
+                "SigilCore", "SigilChain", "SigilFeeds",
+                .product(name: "BigInt", package: "BigInt"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels"], swiftSettings: swiftSettings),
     ]
 )

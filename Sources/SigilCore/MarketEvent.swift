@@ -53,3 +53,34 @@ public struct MarketEvent: Hashable, Sendable {
         }
     }
 }
+
+extension MarketEvent.Payload {
+    /// Every field with the parameter name the event's ABI gives it (an unnamed parameter is
+    /// ""), values as decimal integers or 0x-hex addresses: for logs, sinks and comparisons.
+    public var namedFields: [(name: String, value: String)] {
+        switch self {
+        case .v2Swap(let sender, let to, let a0i, let a1i, let a0o, let a1o):
+            [("sender", "\(sender)"), ("amount0In", "\(a0i)"), ("amount1In", "\(a1i)"), ("amount0Out", "\(a0o)"),
+             ("amount1Out", "\(a1o)"), ("to", "\(to)")]
+        case .v2Sync(let r0, let r1):
+            [("reserve0", "\(r0)"), ("reserve1", "\(r1)")]
+        case .v2Mint(let sender, let a0, let a1):
+            [("sender", "\(sender)"), ("amount0", "\(a0)"), ("amount1", "\(a1)")]
+        case .v2Burn(let sender, let to, let a0, let a1):
+            [("sender", "\(sender)"), ("amount0", "\(a0)"), ("amount1", "\(a1)"), ("to", "\(to)")]
+        case .v2PairCreated(let t0, let t1, let pair, let index):
+            [("token0", "\(t0)"), ("token1", "\(t1)"), ("pair", "\(pair)"), ("", "\(index)")]
+        case .v3Swap(let sender, let recipient, let a0, let a1, let sqrtP, let liquidity, let tick):
+            [("sender", "\(sender)"), ("recipient", "\(recipient)"), ("amount0", "\(a0)"), ("amount1", "\(a1)"),
+             ("sqrtPriceX96", "\(sqrtP)"), ("liquidity", "\(liquidity)"), ("tick", "\(tick)")]
+        case .v3Mint(let sender, let owner, let lo, let hi, let amount, let a0, let a1):
+            [("sender", "\(sender)"), ("owner", "\(owner)"), ("tickLower", "\(lo)"), ("tickUpper", "\(hi)"),
+             ("amount", "\(amount)"), ("amount0", "\(a0)"), ("amount1", "\(a1)")]
+        case .v3Burn(let owner, let lo, let hi, let amount, let a0, let a1):
+            [("owner", "\(owner)"), ("tickLower", "\(lo)"), ("tickUpper", "\(hi)"), ("amount", "\(amount)"),
+             ("amount0", "\(a0)"), ("amount1", "\(a1)")]
+        case .v3PoolCreated(let t0, let t1, let fee, let spacing, let pool):
+            [("token0", "\(t0)"), ("token1", "\(t1)"), ("fee", "\(fee)"), ("tickSpacing", "\(spacing)"), ("pool", "\(pool)")]
+        }
+    }
+}

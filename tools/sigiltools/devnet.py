@@ -136,7 +136,7 @@ async def serve(host: str, http_port: int, ws_port: int, seed: int, genesis_time
     runners = []
     ports = []
     for app, port in ((http_app, http_port), (ws_app, ws_port)):
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

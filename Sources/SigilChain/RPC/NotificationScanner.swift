@@ -321,6 +321,11 @@ struct Cursor {
             i += 5
             return false
         }
+        let rest = n - i
+        func truncates(_ literal: StaticString) -> Bool {
+            rest < literal.utf8CodeUnitCount && (0..<rest).allSatisfy { p[i + $0] == literal.utf8Start[$0] }
+        }
+        if truncates("true") || truncates("false") { throw FrameError(.malformedJSON, "truncated: \(field)") }
         throw FrameError(.wrongType, "\(field) is not a boolean")
     }
 

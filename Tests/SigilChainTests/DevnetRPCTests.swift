@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import SigilChain
+import SigilCore
+import Testing
+
+/// The JSON-RPC clients against the real devnet (py-evm over HTTP and WebSocket).
+@Suite(.serialized) struct DevnetRPCTests {
+    @Test func httpCallsBatchesAndErrors() async throws {
+        let devnet = try DevnetProcess()
+        let rpc = HTTPRPCClient(url: devnet.httpURL)
+        let chainId = try await rpc.call("eth_chainId", [])
+        #expect(chainId.stringValue.flatMap(Hex.quantity) == devnet.chainId)
+        let results = try await rpc.batch([("eth_chainId", []), ("eth_nope", []), ("net_version", [])])
+        #expect(try results[0].get() == chainId)
+        guard case .failure(let e) = results[1] else { Issue.record("eth_nope must fail"); return }
+        #expect(e.rpcCode == -32601)
+        #expect(try results[2].get() == .string("\(devnet.chainId)"))
+        await #expect(throws: ChainError.self) { try await rpc.call("eth_getBalance", ["0x12"]) }
+    }
+
+    @Test func websocketSubscriptionsDeliverHeadsLogsAndReorgRetractions() async throws {
+        let devnet = try DevnetProcess()
+        let http = HTTPRPCClient(url: devnet.httpURL)
+        let ws = WebSocketRPCClient(url: devnet.wsURL, logger: Logger(label: "test"))
+        let decoder = FrameDecoder(chainId: devnet.chainId)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await ws.run() }
+            try await ws.waitUntilConnected()
+            let heads = try await ws.call("eth_subscribe", ["newHeads"])
+            let logs = try await ws.call("eth_subscribe", ["logs", [:]])
+            #expect(heads != logs)
+
+            let drive = try devnet.drive(["transfers", "--count", "3"])
+            let txs = drive["txs"] as! [String]
+            let blocks = (drive["blocks"] as! [NSNumber]).map(\.uint64Value)
+            var seenHeads: [UInt64] = [], seenLogs: [EthLog] = []
+            var iterator = ws.notifications.makeAsyncIterator()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while seenLogs.filter({ txs.contains($0.transactionHash.description) }).count < 3, ContinuousClock.now < deadline {
+                guard let frame = await iterator.next() else { break }
+                switch try decoder.decode(frame) {
+                case .head(let h, _): seenHeads.append(h.number)
+                case .otherLog(let l, _): seenLogs.append(l)
+                case .event: Issue.record("no Uniswap events expected")
+                }
+            }
+            #expect(Set(blocks).isSubset(of: Set(seenHeads)))
+            let transfers = seenLogs.filter { txs.contains($0.transactionHash.description) }
+            #expect(transfers.map(\.transactionHash.description) == txs)
+            #expect(transfers.allSatisfy { !$0.removed })
+
+            // The same logs over HTTP eth_getLogs.
+            let answer = try await http.call("eth_getLogs", [["fromBlock": .string(Hex.quantity(blocks[0])), "toBlock": .string(Hex.quantity(blocks[2]))]])
+            #expect(answer.arrayValue?.count == 3)
+
+            // A reorg of depth 2 dropping the last transfer: its log and the second come back removed.
+            _ = try await http.call("sigil_reorg", [2, ["drop": 1]])
+            var removed: [EthLog] = [], replaced: [EthLog] = []
+            let deadline2 = ContinuousClock.now + .seconds(10)
+            while removed.count < 2 || replaced.count < 1, ContinuousClock.now < deadline2 {
+                guard let frame = await iterator.next() else { break }
+                if case .otherLog(let l, _) = try decoder.decode(frame) {
+                    if l.removed { removed.append(l) } else { replaced.append(l) }
+                }
+            }
+            #expect(removed.map(\.transactionHash.description) == [txs[2], txs[1]])
+            #expect(replaced.map(\.transactionHash.description) == [txs[1]])
+            #expect(replaced.first?.blockHash != removed.last?.blockHash)
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// The project's Python peers and oracles (in the pinned .venv that `make test` builds).
+/// A test that needs one runs it and fails loudly when it cannot.
+enum Peers {
+    static let root: String = {
+        if let r = ProcessInfo.processInfo.environment["SIGIL_ROOT"] { return r }
+        // Tests/SigilChainTests/Peers.swift → the package root
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }()
+
+    static let python: String = ProcessInfo.processInfo.environment["SIGIL_PYTHON"] ?? root + "/.venv/bin/python"
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func environment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONPATH"] = root + "/tools"
+        return env
+    }
+
+    /// Runs `python -m sigiltools.<module> args…` and returns its stdout.
+    static func run(_ module: String, _ args: [String]) throws -> Data {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw Failure(description: "no Python peer environment at \(python): run `make setup` (or `make test`)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-m", "sigiltools.\(module)"] + args
+        p.environment = environment()
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw Failure(description: "sigiltools.\(module) \(args) failed: \(String(decoding: errData.suffix(2000), as: UTF8.self))")
+        }
+        return data
+    }
+
+    /// Runs an oracle and parses its JSON lines.
+    static func oracle(_ args: [String]) throws -> [[String: Any]] {
+        let data = try run("oracles", args)
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw Failure(description: "oracle line is not an object: \(line.prefix(200))")
+            }
+            return obj
+        }
+    }
+}
+
+/// A devnet process on free ports, for one test.
+final class DevnetProcess {
+    let process = Process()
+    let httpURL: String
+    let wsURL: String
+    let chainId: UInt64
+
+    init(seed: Int = 5) throws {
+        guard FileManager.default.isExecutableFile(atPath: Peers.python) else {
+            throw Peers.Failure(description: "no Python peer environment at \(Peers.python): run `make setup`")
+        }
+        process.executableURL = URL(fileURLWithPath: Peers.python)
+        process.arguments = ["-m", "sigiltools.devnet", "--http-port", "0", "--ws-port", "0", "--seed", "\(seed)"]
+        process.environment = Peers.environment()
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.standardError
+        try process.run()
+        // Read the ready line: "devnet ready http=… ws=… chainId=… …"
+        var line = Data()
+        let handle = out.fileHandleForReading
+        while true {
+            let byte = handle.readData(ofLength: 1)
+            if byte.isEmpty || byte.first == 0x0a { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        var fields: [String: String] = [:]
+        for part in text.split(separator: " ") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
+        }
+        guard text.hasPrefix("devnet ready"), let h = fields["http"], let w = fields["ws"], let c = fields["chainId"].flatMap(UInt64.init) else {
+            process.terminate()
+            throw Peers.Failure(description: "devnet did not start: \(text)")
+        }
+        httpURL = h
+        wsURL = w
+        chainId = c
+    }
+
+    /// Runs the devnet traffic driver against this node and returns its JSON answer.
+    func drive(_ args: [String]) throws -> [String: Any] {
+        let data = try Peers.run("drive", ["--rpc", httpURL] + args)
+        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw Peers.Failure(description: "driver output is not an object")
+        }
+        return obj
+    }
+
+    deinit {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<50 where process.isRunning { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
