@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "sigil", targets: ["sigil"]),
         .library(name: "SigilCore", targets: ["SigilCore"]),
         .library(name: "SigilChain", targets: ["SigilChain"]),
+        .library(name: "SigilModels", targets: ["SigilModels"]),
+        .library(name: "SigilFeeds", targets: ["SigilFeeds"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -72,6 +74,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilChainTests",
             dependencies: [

@@ -3,7 +3,7 @@
     python -m sigiltools.oracles keccak --count N --seed S   # pycryptodome Keccak-256
     python -m sigiltools.oracles abi --count N --seed S      # eth-abi encodings
     python -m sigiltools.oracles replay FILE.jsonl.gz        # web3.py decoding of every log
-    python -m sigiltools.oracles address --count N --seed S  # eth-account key -> address
+    python -m sigiltools.oracles keys --count N --seed S     # eth-account addresses, personal_sign
 
 Each prints JSON lines on stdout; the Swift tests run these and compare, case by case.
 """
@@ -118,14 +118,19 @@ def keccak_cases(count: int, seed: int):
         yield {"input": "0x" + data.hex(), "keccak256": "0x" + keccak.new(data=data, digest_bits=256).hexdigest()}
 
 
-def address_cases(count: int, seed: int):
+def key_cases(count: int, seed: int):
+    """Random keys with their address and an EIP-191 personal_sign signature of a random message."""
     from eth_account import Account
+    from eth_account.messages import encode_defunct
 
     rng = random.Random(seed)
     n = 2**256 - 432420386565659656852420866394968145599  # secp256k1 order
     for _ in range(count):
-        key = rng.randint(1, n - 1)
-        yield {"key": "0x" + key.to_bytes(32, "big").hex(), "address": Account.from_key(key.to_bytes(32, "big")).address.lower()}
+        key = rng.randint(1, n - 1).to_bytes(32, "big")
+        message = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200)))
+        acct = Account.from_key(key)
+        sig = acct.sign_message(encode_defunct(primitive=message)).signature
+        yield {"key": "0x" + key.hex(), "address": acct.address.lower(), "message": "0x" + message.hex(), "signature": "0x" + bytes(sig).hex()}
 
 
 def replay_cases(path: str):
@@ -165,13 +170,13 @@ def replay_cases(path: str):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="oracles")
-    p.add_argument("what", choices=["keccak", "abi", "replay", "address"])
+    p.add_argument("what", choices=["keccak", "abi", "replay", "keys"])
     p.add_argument("path", nargs="?")
     p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
     gen = {"keccak": lambda: keccak_cases(a.count, a.seed), "abi": lambda: abi_cases(a.count, a.seed),
-           "address": lambda: address_cases(a.count, a.seed), "replay": lambda: replay_cases(a.path)}[a.what]()
+           "keys": lambda: key_cases(a.count, a.seed), "replay": lambda: replay_cases(a.path)}[a.what]()
     out = sys.stdout
     for case in gen:
         out.write(json.dumps(case, separators=(",", ":")) + "\n")
