@@ -27,7 +27,7 @@ struct InspectReplay: ParsableCommand {
             print("  heads \(s.heads), events \(s.events), retractions \(s.retractions), other logs \(s.otherLogs), rejected \(s.rejected.values.reduce(0, +))")
             for (kind, n) in s.byKind.sorted(by: { $0.key < $1.key }) { print("  \(kind.padding(toLength: 16, withPad: " ", startingAt: 0)) \(n)") }
             for (reason, n) in s.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("  rejected \(reason.rawValue): \(n)") }
-            let busiest = s.byEmitter.sorted { $0.value > $1.value }.prefix(5)
+            let busiest = s.byEmitter.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
             print("  busiest emitters:")
             for (a, n) in busiest {
                 let reserves = s.reserves[a].map { "  reserves \($0.0) / \($0.1)" } ?? ""
