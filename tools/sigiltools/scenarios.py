@@ -359,7 +359,7 @@ def run(out_dir: str, seed: int, steps: int):
         frames = [f for f in recorder.frames if not _is_head(f, last_block + 1)]
         registry_logs = devnet.rpc.call("eth_getLogs", {"fromBlock": "0x0", "toBlock": hex(last_block), "address": d.registry.address})
         write_outputs(out_dir, seed, devnet, d, frames, registry_logs, first_block, last_block, btc)
-    print(f"recorded {len(frames)} frames, blocks {first_block}..{last_block}, {len(d.labels)} labelled scenarios in {time.time() - t0:.0f}s")
+    print(f"recorded {len(frames)} frames, blocks 1..{last_block} (market from {first_block}), {len(d.labels)} labelled scenarios in {time.time() - t0:.0f}s")
 
 
 def _is_head(frame: str, number: int) -> bool:
