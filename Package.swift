@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
@@ -52,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "SigilModels",
-            dependencies: ["SigilCore", "COpenBLAS"],
+            dependencies: ["SigilCore", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -67,18 +68,19 @@ let package = Package(
         .executableTarget(
             name: "sigil",
             dependencies: [
-                "SigilCore", "SigilChain", "SigilFeeds",
+                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "SigilTestSupport", path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels"], swiftSettings: swiftSettings),
+        .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels", "SigilCore", "SigilTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilChainTests",
             dependencies: [
-                "SigilCore", "SigilChain", "SigilFeeds",
+                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilTestSupport",
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "Logging", package: "swift-log"),
             ],

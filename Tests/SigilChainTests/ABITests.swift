@@ -1,3 +1,4 @@
+import SigilTestSupport
 import BigInt
 import SigilChain
 import SigilCore

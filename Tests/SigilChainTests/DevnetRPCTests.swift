@@ -1,3 +1,4 @@
+import SigilTestSupport
 import Foundation
 import Logging
 import SigilChain

@@ -1,3 +1,4 @@
+import SigilTestSupport
 import SigilChain
 import SigilCore
 import Testing

@@ -4,6 +4,8 @@
     python -m sigiltools.oracles abi --count N --seed S      # eth-abi encodings
     python -m sigiltools.oracles replay FILE.jsonl.gz        # web3.py decoding of every log
     python -m sigiltools.oracles keys --count N --seed S     # eth-account addresses, personal_sign
+    python -m sigiltools.oracles safetensors DIR --count N   # files written by the safetensors package
+    python -m sigiltools.oracles safetensors-read FILE       # what the safetensors package reads
 
 Each prints JSON lines on stdout; the Swift tests run these and compare, case by case.
 """
@@ -168,15 +170,48 @@ def replay_cases(path: str):
                    "transactionIndex": d["transactionIndex"], "logIndex": d["logIndex"], "removed": r["removed"], "args": args}
 
 
+def safetensors_cases(out_dir: str, count: int, seed: int):
+    """Writes `count` files with the safetensors package (random F32 tensors and metadata) and
+    describes each: path, metadata, tensors with shape and values."""
+    import os
+
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    rng = random.Random(seed)
+    os.makedirs(out_dir, exist_ok=True)
+    for i in range(count):
+        tensors = {}
+        for k in range(rng.randint(1, 5)):
+            shape = [rng.randint(0 if k == 4 else 1, 6) for _ in range(rng.randint(0, 3))]
+            tensors[f"t{k}.{rng.choice(['weight', 'bias', 'w'])}"] = np.array(
+                [rng.uniform(-10, 10) for _ in range(int(np.prod(shape)))], dtype=np.float32).reshape(shape)
+        metadata = {"architecture": rng.choice(["logistic", "mlp"]), "features": "a,b,c", "note": "\u00e9\u4e2d"}
+        path = os.path.join(out_dir, f"case{i}.safetensors")
+        save_file(tensors, path, metadata=metadata)
+        yield {"path": path, "metadata": metadata,
+               "tensors": {n: {"shape": list(t.shape), "values": [float(x) for x in t.reshape(-1)]} for n, t in tensors.items()}}
+
+
+def safetensors_read(path: str):
+    """What the safetensors package reads from a file (metadata and F32 tensors)."""
+    from safetensors import safe_open
+
+    with safe_open(path, framework="numpy") as f:
+        yield {"metadata": f.metadata() or {},
+               "tensors": {n: {"shape": list(f.get_tensor(n).shape), "values": [float(x) for x in f.get_tensor(n).reshape(-1)]} for n in f.keys()}}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="oracles")
-    p.add_argument("what", choices=["keccak", "abi", "replay", "keys"])
+    p.add_argument("what", choices=["keccak", "abi", "replay", "keys", "safetensors", "safetensors-read"])
     p.add_argument("path", nargs="?")
     p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
     gen = {"keccak": lambda: keccak_cases(a.count, a.seed), "abi": lambda: abi_cases(a.count, a.seed),
-           "keys": lambda: key_cases(a.count, a.seed), "replay": lambda: replay_cases(a.path)}[a.what]()
+           "keys": lambda: key_cases(a.count, a.seed),
+           "safetensors": lambda: safetensors_cases(a.path, a.count, a.seed), "safetensors-read": lambda: safetensors_read(a.path), "replay": lambda: replay_cases(a.path)}[a.what]()
     out = sys.stdout
     for case in gen:
         out.write(json.dumps(case, separators=(",", ":")) + "\n")

@@ -55,3 +55,36 @@ public struct EthLog: LogView, Hashable, Sendable {
                 transactionHash: transactionHash, transactionIndex: transactionIndex)
     }
 }
+
+extension EthLog {
+    /// A log from its JSON-RPC form (as `eth_getLogs` and receipts return it).
+    public init(json: JSONValue) throws(ChainError) {
+        func field(_ k: String) throws(ChainError) -> String {
+            guard let s = json[k]?.stringValue else { throw ChainError.log("log field \(k) is missing or not a string") }
+            return s
+        }
+        func hash(_ k: String) throws(ChainError) -> Hash32 {
+            guard let h = Hash32(hex: try field(k)) else { throw ChainError.log("log field \(k) is not 32 bytes of hex") }
+            return h
+        }
+        func qty(_ k: String) throws(ChainError) -> UInt64 {
+            guard let q = Hex.quantity(try field(k)) else { throw ChainError.log("log field \(k) is not a quantity") }
+            return q
+        }
+        guard let address = Address(hex: try field("address")) else { throw ChainError.log("log address is not 20 bytes of hex") }
+        guard let topicValues = json["topics"]?.arrayValue, topicValues.count <= 4 else { throw ChainError.log("log topics are not an array of at most 4") }
+        var topics: [Hash32] = []
+        for t in topicValues {
+            guard let h = t.stringValue.flatMap({ Hash32(hex: $0) }) else { throw ChainError.log("a topic is not 32 bytes of hex") }
+            topics.append(h)
+        }
+        guard let data = Hex.decode(try field("data")) else { throw ChainError.log("log data is not hex") }
+        let txIndex = try qty("transactionIndex"), logIndex = try qty("logIndex")
+        guard txIndex <= UInt32.max, logIndex <= UInt32.max else { throw ChainError.log("log index out of range") }
+        var removed = false
+        if case .bool(let b)? = json["removed"] { removed = b }
+        self.init(address: address, topics: topics, data: data, blockNumber: try qty("blockNumber"), blockHash: try hash("blockHash"),
+                  transactionHash: try hash("transactionHash"), transactionIndex: UInt32(txIndex), logIndex: UInt32(logIndex),
+                  removed: removed)
+    }
+}

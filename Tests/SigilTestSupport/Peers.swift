@@ -1,30 +1,30 @@
-import Foundation
-import Testing
+public import Foundation
 
 /// The project's Python peers and oracles (in the pinned .venv that `make test` builds).
 /// A test that needs one runs it and fails loudly when it cannot.
-enum Peers {
-    static let root: String = {
+public enum Peers {
+    public static let root: String = {
         if let r = ProcessInfo.processInfo.environment["SIGIL_ROOT"] { return r }
-        // Tests/SigilChainTests/Peers.swift → the package root
+        // Tests/SigilTestSupport/Peers.swift → the package root
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
     }()
 
-    static let python: String = ProcessInfo.processInfo.environment["SIGIL_PYTHON"] ?? root + "/.venv/bin/python"
+    public static let python: String = ProcessInfo.processInfo.environment["SIGIL_PYTHON"] ?? root + "/.venv/bin/python"
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    static func environment() -> [String: String] {
+    public static func environment() -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["PYTHONPATH"] = root + "/tools"
         return env
     }
 
     /// Runs `python -m sigiltools.<module> args…` and returns its stdout.
-    static func run(_ module: String, _ args: [String]) throws -> Data {
+    public static func run(_ module: String, _ args: [String]) throws -> Data {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw Failure(description: "no Python peer environment at \(python): run `make setup` (or `make test`)")
         }
@@ -45,8 +45,27 @@ enum Peers {
         return data
     }
 
+    /// Runs `sigil` (the debug build `swift build --build-tests` made) and returns its exit
+    /// status, stdout and stderr.
+    public static func sigil(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let binary = root + "/.build/debug/sigil"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw Failure(description: "no sigil binary at \(binary): run `swift build --build-tests`")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
     /// Runs an oracle and parses its JSON lines.
-    static func oracle(_ args: [String]) throws -> [[String: Any]] {
+    public static func oracle(_ args: [String]) throws -> [[String: Any]] {
         let data = try run("oracles", args)
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
             guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -58,13 +77,13 @@ enum Peers {
 }
 
 /// A devnet process on free ports, for one test.
-final class DevnetProcess {
+public final class DevnetProcess {
     let process = Process()
-    let httpURL: String
-    let wsURL: String
-    let chainId: UInt64
+    public let httpURL: String
+    public let wsURL: String
+    public let chainId: UInt64
 
-    init(seed: Int = 5) throws {
+    public init(seed: Int = 5) throws {
         guard FileManager.default.isExecutableFile(atPath: Peers.python) else {
             throw Peers.Failure(description: "no Python peer environment at \(Peers.python): run `make setup`")
         }
@@ -99,7 +118,7 @@ final class DevnetProcess {
     }
 
     /// Runs the devnet traffic driver against this node and returns its JSON answer.
-    func drive(_ args: [String]) throws -> [String: Any] {
+    public func drive(_ args: [String]) throws -> [String: Any] {
         let data = try Peers.run("drive", ["--rpc", httpURL] + args)
         guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw Peers.Failure(description: "driver output is not an object")

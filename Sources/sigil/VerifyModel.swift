@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import SigilChain
+import SigilCore
+import SigilModels
+
+/// `sigil verify-model FILE --model ID …`: hash a weights file and compare it with the registry.
+struct VerifyModel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-model",
+        abstract: "Check a model file against the hash the ModelRegistry records for it.",
+        discussion: """
+            Exit status: 0 when the file matches, 1 when it does not (or its publisher is not \
+            allowed), 2 when the check could not be made (unregistered model, unknown version, \
+            unreachable registry, unreadable file).
+            """
+    )
+
+    @Argument(help: "The weights file (.safetensors).")
+    var file: String
+
+    @Option(help: "Model id: a name (hashed with keccak256) or 0x + 64 hex digits.")
+    var model: String
+
+    @Option(help: "A version number, or 'latest'.")
+    var version: String = "latest"
+
+    @Option(help: "JSON-RPC endpoint of the chain holding the registry (with --registry).")
+    var rpc: String?
+
+    @Option(help: "Address of the ModelRegistry contract (with --rpc).")
+    var registry: String?
+
+    @Option(help: "A registry snapshot file (eth_getLogs of the registry's events).")
+    var snapshot: String?
+
+    @Option(name: .customLong("publisher"), help: "An allowed publisher address; repeat for several.")
+    var publishers: [String] = []
+
+    @Flag(help: "Print the verdict as JSON.")
+    var json = false
+
+    func validate() throws {
+        if snapshot == nil, rpc == nil || registry == nil {
+            throw ValidationError("give --snapshot FILE, or --rpc URL with --registry ADDRESS")
+        }
+        if snapshot != nil, rpc != nil || registry != nil {
+            throw ValidationError("give either --snapshot or --rpc/--registry, not both")
+        }
+        if let registry, Address(hex: registry) == nil { throw ValidationError("--registry \(registry) is not an address") }
+        if version != "latest", UInt64(version) == nil { throw ValidationError("--version must be a number or 'latest'") }
+        for p in publishers where Address(hex: p) == nil { throw ValidationError("--publisher \(p) is not an address") }
+    }
+
+    func run() async throws {
+        let source: any ModelRegistrySource
+        if let snapshot {
+            do { source = try ModelRegistrySnapshot(path: snapshot) } catch { fail(error.description) }
+        } else {
+            source = OnChainModelRegistry(rpc: HTTPRPCClient(url: rpc!), address: Address(hex: registry!)!)
+        }
+        let selector: ModelVersionSelector = version == "latest" ? .latest : .pinned(UInt64(version)!)
+        let id = ModelID.parse(model)
+        let entry: RegistryEntry
+        do {
+            entry = try await source.entry(model: id, version: selector)
+        } catch {
+            fail("model \(model) (\(id)) version \(selector): \(error)")
+        }
+        let allowed = publishers.isEmpty ? nil : Set(publishers.compactMap { Address(hex: $0) })
+        let result: ModelVerification
+        do {
+            result = try ModelVerification.check(file: file, against: entry, allowedPublishers: allowed)
+        } catch {
+            fail(error.description)
+        }
+        if json {
+            let obj: [String: Any] = [
+                "verdict": "\(result.verdict)", "file": file, "model": model, "modelId": "\(id)",
+                "version": entry.version, "expected": "\(entry.weightsHash)", "actual": "\(result.actualHash)",
+                "publisher": "\(entry.publisher)", "contributor": "\(entry.contributor)", "uri": entry.uri,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(result.summary)
+            print("  model \(model) = \(id), version \(entry.version)")
+            print("  registered sha256 \(entry.weightsHash), publisher \(entry.publisher), contributor \(entry.contributor)")
+            print("  uri \(entry.uri)")
+        }
+        if !result.isMatch { throw ExitCode(1) }
+    }
+
+    func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("sigil verify-model: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
+}
