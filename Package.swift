@@ -51,6 +51,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "SigilPluginAPI", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
+        .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard", swiftSettings: swiftSettings),
+        .target(name: "SigilRuntime", dependencies: ["SigilCore", "SigilPluginAPI"], swiftSettings: swiftSettings),
         .target(
             name: "SigilModels",
             dependencies: ["SigilCore", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
@@ -76,6 +79,11 @@ let package = Package(
         ),
         .target(name: "SigilTestSupport", path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SigilRuntimeTests",
+            dependencies: ["SigilRuntime", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilCore", "SigilTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels", "SigilCore", "SigilTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilChainTests",

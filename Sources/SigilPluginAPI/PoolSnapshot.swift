@@ -1,0 +1,57 @@
+public import SigilCore
+
+/// What the runtime knows of one pool, as a plugin sees it: read-only, current as of the
+/// event being handled (that event already applied).
+public struct PoolSnapshot: Hashable, Sendable {
+    public enum DEX: String, Hashable, Sendable { case uniswapV2 = "uniswap-v2", uniswapV3 = "uniswap-v3" }
+
+    public var address: Address
+    public var dex: DEX
+    public var token0: Address?
+    public var token1: Address?
+    /// V3 fee in hundredths of a basis point; 3000 for V2 pairs.
+    public var fee: UInt32
+    /// The block of the factory's creation event, when the feed saw it.
+    public var createdBlock: UInt64?
+    /// V2 reserves (from Sync).
+    public var reserve0: UInt256
+    public var reserve1: UInt256
+    /// V3 price and in-range liquidity (from Swap).
+    public var sqrtPriceX96: UInt256
+    public var activeLiquidity: UInt256
+    /// V3: liquidity minted minus burned over all positions the feed saw.
+    public var positionLiquidity: Double
+    /// The largest liquidity the pool has held (V2: reserve0; V3: position liquidity).
+    public var peakLiquidity: Double
+    public var lastBlock: UInt64
+    public var swapCount: Int
+
+    public init(address: Address, dex: DEX) {
+        self.address = address
+        self.dex = dex
+        fee = 3000
+        reserve0 = .zero
+        reserve1 = .zero
+        sqrtPriceX96 = .zero
+        activeLiquidity = .zero
+        positionLiquidity = 0
+        peakLiquidity = 0
+        lastBlock = 0
+        swapCount = 0
+    }
+
+    /// token1 per token0 in raw units, when known.
+    public var price: Double? {
+        switch dex {
+        case .uniswapV2:
+            return reserve0.isZero ? nil : reserve1.doubleValue / reserve0.doubleValue
+        case .uniswapV3:
+            guard !sqrtPriceX96.isZero else { return nil }
+            let s = sqrtPriceX96.doubleValue / 79228162514264337593543950336.0  // 2^96
+            return s * s
+        }
+    }
+
+    /// Blocks since creation, when the creation was seen.
+    public func age(at block: UInt64) -> UInt64? { createdBlock.map { block >= $0 ? block - $0 : 0 } }
+}

@@ -1,0 +1,18 @@
+public import SigilCore
+
+/// What a plugin emits.
+public enum PluginOutput: Hashable, Sendable {
+    case alert(Alert)
+}
+
+/// A strategy plugin: it sees decoded market events with the pool's current state and emits
+/// signals and alerts. It never touches the network, the database or a model file; the
+/// runtime owns all of that and calls a plugin from one task at a time.
+public protocol StrategyPlugin: AnyObject {
+    /// The `plugin:` name in strategies.yaml.
+    static var kind: String { get }
+    /// The event kinds (`MarketEvent.Payload.kind`) the plugin wants; others are not delivered.
+    var eventKinds: Set<String> { get }
+    /// Handles one event (already applied to `pool`).
+    func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput]
+}
