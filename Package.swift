@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
@@ -53,7 +54,11 @@ let package = Package(
         ),
         .target(name: "SigilPluginAPI", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
         .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard", swiftSettings: swiftSettings),
-        .target(name: "SigilRuntime", dependencies: ["SigilCore", "SigilPluginAPI"], swiftSettings: swiftSettings),
+        .target(
+            name: "SigilRuntime",
+            dependencies: ["SigilCore", "SigilPluginAPI", "RugPullGuard", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SigilModels",
             dependencies: ["SigilCore", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
@@ -71,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "sigil",
             dependencies: [
-                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels",
+                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -11,6 +11,12 @@ public enum PluginOutput: Hashable, Sendable {
 public protocol StrategyPlugin: AnyObject {
     /// The `plugin:` name in strategies.yaml.
     static var kind: String { get }
+    /// One line on what the plugin does.
+    static var summary: String { get }
+    /// The parameters it takes under `params:`.
+    static var parameterSpecs: [ParameterSpec] { get }
+    /// Builds the plugin from validated parameters (every spec present).
+    init(parameters: ParameterValues)
     /// The event kinds (`MarketEvent.Payload.kind`) the plugin wants; others are not delivered.
     var eventKinds: Set<String> { get }
     /// Handles one event (already applied to `pool`).

@@ -10,6 +10,15 @@ public import SigilPluginAPI
 /// trims are left alone. The recipient of a V2 burn (who took the tokens) is named.
 public final class RugPullGuard: StrategyPlugin {
     public static let kind = "rug-pull-guard"
+    public static let summary = "alerts when a young pool loses most of its liquidity"
+    public static let parameterSpecs: [ParameterSpec] = [
+        ParameterSpec("min_share", .double(0.01...1), default: .double(0.5),
+                      help: "share of the pool's liquidity whose removal is a rug pull"),
+        ParameterSpec("max_age_blocks", .int(1...10_000_000), default: .int(7_200),
+                      help: "pools older than this many blocks are not judged"),
+        ParameterSpec("window_blocks", .int(0...1_000_000), default: .int(50),
+                      help: "removals within this many blocks add up"),
+    ]
 
     public struct Parameters: Hashable, Sendable {
         /// Share of liquidity that makes a removal a rug pull, in (0, 1].
@@ -35,6 +44,12 @@ public final class RugPullGuard: StrategyPlugin {
 
     public init(parameters: Parameters = Parameters()) {
         self.parameters = parameters
+    }
+
+    public convenience init(parameters values: ParameterValues) {
+        self.init(parameters: Parameters(minShare: values.double("min_share"),
+                                         maxAgeBlocks: UInt64(values.int("max_age_blocks")),
+                                         windowBlocks: UInt64(values.int("window_blocks"))))
     }
 
     public func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {

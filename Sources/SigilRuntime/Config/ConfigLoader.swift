@@ -1,0 +1,188 @@
+public import Foundation
+import SigilCore
+import SigilPluginAPI
+import Yams
+
+/// Loads strategies.yaml strictly: a syntax error, an unknown key, a wrong type, an
+/// out-of-range value, a missing model file or an unknown plugin is a `ConfigError` naming
+/// the file, line and column.
+public enum ConfigLoader {
+    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "outputs"]
+
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SigilConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the file")
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, file: String, environment: [String: String] = [:]) throws(ConfigError) -> SigilConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(file: file, line: 1, column: 1, message: "the file is empty; expected a mapping with keys \(topKeys.joined(separator: ", "))")
+            }
+            root = node
+        } catch let e as ConfigError {
+            throw e
+        } catch let e as YamlError {
+            throw syntaxError(e, file: file)
+        } catch {
+            throw ConfigError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
+        }
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        return try Builder(r: YAMLReader(file: file, environment: environment), base: base).config(root)
+    }
+
+    static func syntaxError(_ e: YamlError, file: String) -> ConfigError {
+        switch e {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(file: file, line: context.mark.line, column: context.mark.column,
+                               message: "duplicate keys \(duplicates.sorted().joined(separator: ", "))")
+        default:
+            return ConfigError(file: file, line: 1, column: 1, message: "YAML error: \(e)")
+        }
+    }
+
+    struct Builder {
+        let r: YAMLReader
+        let base: URL
+
+        func path(_ node: Node, _ what: String, mustExist: Bool) throws(ConfigError) -> String {
+            let s = try r.string(node, what)
+            let resolved = s.hasPrefix("/") ? s : base.appendingPathComponent(s).standardizedFileURL.path
+            if mustExist, !FileManager.default.fileExists(atPath: resolved) {
+                throw r.fail(node, "\(what) '\(s)' does not exist (looked for \(resolved))")
+            }
+            return resolved
+        }
+
+        func config(_ root: Node) throws(ConfigError) -> SigilConfig {
+            let top = try r.mapping(root, "the configuration", keys: ConfigLoader.topKeys)
+            guard let feedsNode = top["feeds"] else { throw r.fail(root, "missing key 'feeds': at least one feed is needed") }
+            var feeds: [SigilConfig.Feed] = []
+            for f in try r.sequence(feedsNode, "feeds") {
+                let m = try r.mapping(f, "a feed", keys: ["name", "kind", "path", "chain_id"])
+                guard let name = m["name"] else { throw r.fail(f, "a feed needs a 'name'") }
+                let feedName = try r.string(name, "feed name")
+                guard !feeds.contains(where: { $0.name == feedName }) else { throw r.fail(name, "feed name '\(feedName)' is used twice") }
+                let kindNode = m["kind"] ?? name
+                let kind = SigilConfig.Feed.Kind(rawValue: try r.choice(kindNode, "feed kind", SigilConfig.Feed.Kind.allCases.map(\.rawValue)))!
+                guard let p = m["path"] else { throw r.fail(f, "a replay feed needs a 'path' to a recording") }
+                let chainId = try m["chain_id"].map { (n) throws(ConfigError) in UInt64(try r.int(n, "chain_id", in: 1...Int64.max)) }
+                feeds.append(.init(name: feedName, kind: kind, path: try path(p, "recording", mustExist: true), chainId: chainId))
+            }
+            guard !feeds.isEmpty else { throw r.fail(feedsNode, "feeds is empty: at least one feed is needed") }
+
+            var registry = SigilConfig.Registry.snapshot(path: "")
+            var publishers: [Address] = []
+            if let regNode = top["registry"] {
+                let m = try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address", "publishers"])
+                switch (m["snapshot"], m["rpc"], m["address"]) {
+                case (let s?, nil, nil): registry = .snapshot(path: try path(s, "registry snapshot", mustExist: true))
+                case (nil, let rpc?, let a?): registry = .onChain(rpc: try r.string(rpc, "registry rpc"), address: try r.address(a, "registry address"))
+                default: throw r.fail(regNode, "registry needs either 'snapshot', or 'rpc' with 'address'")
+                }
+                if let p = m["publishers"] {
+                    publishers = try r.sequence(p, "publishers").map { (n) throws(ConfigError) in try r.address(n, "a publisher") }
+                }
+            } else if top["models"] != nil {
+                throw r.fail(root, "models are declared but no 'registry' says where their hashes are recorded")
+            }
+
+            var models: [SigilConfig.Model] = []
+            if let ms = top["models"] {
+                for n in try r.sequence(ms, "models") {
+                    let m = try r.mapping(n, "a model", keys: ["id", "file", "version"])
+                    guard let id = m["id"], let file = m["file"] else { throw r.fail(n, "a model needs 'id' and 'file'") }
+                    var version = ModelVersionSelector.latest
+                    if let v = m["version"] {
+                        if v.scalar?.string == "latest" { version = .latest } else { version = .pinned(UInt64(try r.int(v, "model version", in: 1...Int64.max))) }
+                    }
+                    let modelId = try r.string(id, "model id")
+                    guard !models.contains(where: { $0.id == modelId }) else { throw r.fail(id, "model '\(modelId)' is declared twice") }
+                    models.append(.init(id: modelId, file: try path(file, "model file", mustExist: true), version: version))
+                }
+            }
+
+            var strategies: [SigilConfig.Strategy] = []
+            if let ss = top["strategies"] {
+                for n in try r.sequence(ss, "strategies") {
+                    strategies.append(try strategy(n, models: models, taken: Set(strategies.map(\.name))))
+                }
+            }
+
+            var risk = SigilConfig.Risk(vetoSeverity: .high, vetoBlocks: 300)
+            if let rn = top["risk"] {
+                let m = try r.mapping(rn, "risk", keys: ["veto_severity", "veto_blocks"])
+                if let s = m["veto_severity"] {
+                    risk.vetoSeverity = Alert.Severity(rawValue: try r.choice(s, "veto_severity", Alert.Severity.allCases.map(\.rawValue)))!
+                }
+                if let b = m["veto_blocks"] { risk.vetoBlocks = UInt64(try r.int(b, "veto_blocks", in: 0...10_000_000)) }
+            }
+
+            var outputs = SigilConfig.Outputs(jsonl: base.appendingPathComponent("out/outputs.jsonl").standardizedFileURL.path,
+                                              sqlite: base.appendingPathComponent("out/sigil.sqlite").standardizedFileURL.path)
+            if let on = top["outputs"] {
+                let m = try r.mapping(on, "outputs", keys: ["jsonl", "sqlite"])
+                if let j = m["jsonl"] { outputs.jsonl = try path(j, "jsonl output", mustExist: false) }
+                if let s = m["sqlite"] { outputs.sqlite = try path(s, "sqlite output", mustExist: false) }
+            }
+            return SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
+                               strategies: strategies, risk: risk, outputs: outputs)
+        }
+
+        func strategy(_ n: Node, models: [SigilConfig.Model], taken: Set<String>) throws(ConfigError) -> SigilConfig.Strategy {
+            let m = try r.mapping(n, "a strategy", keys: ["name", "plugin", "optional", "pools", "models", "params"])
+            guard let nameNode = m["name"], let pluginNode = m["plugin"] else { throw r.fail(n, "a strategy needs 'name' and 'plugin'") }
+            let name = try r.string(nameNode, "strategy name")
+            guard !taken.contains(name) else { throw r.fail(nameNode, "strategy name '\(name)' is used twice") }
+            let kind = try r.string(pluginNode, "plugin")
+            guard let plugin = PluginCatalog.plugin(kind: kind) else {
+                throw r.fail(pluginNode, "unknown plugin '\(kind)'; registered plugins: \(PluginCatalog.kinds.joined(separator: ", "))")
+            }
+            let optional = try m["optional"].map { (b) throws(ConfigError) in try r.bool(b, "optional") } ?? false
+            let pools = try m["pools"].map { (p) throws(ConfigError) in
+                try r.sequence(p, "pools").map { (a) throws(ConfigError) in try r.address(a, "a pool") }
+            } ?? []
+            var roles: [String: String] = [:]
+            if let mm = m["models"] {
+                guard case .mapping(let map) = mm else { throw r.fail(mm, "models must map roles to model ids") }
+                for (k, v) in map {
+                    let role = try r.string(k, "model role")
+                    let id = try r.string(v, "model id")
+                    guard models.contains(where: { $0.id == id }) else {
+                        throw r.fail(v, "model '\(id)' is not declared under models; declared: \(models.map(\.id).joined(separator: ", "))")
+                    }
+                    roles[role] = id
+                }
+            }
+            return .init(name: name, plugin: kind, optional: optional, pools: pools, models: roles,
+                         parameters: try parameters(m["params"], specs: plugin.parameterSpecs, plugin: kind))
+        }
+
+        func parameters(_ node: Node?, specs: [ParameterSpec], plugin: String) throws(ConfigError) -> ParameterValues {
+            var values = ParameterValues(defaultsOf: specs).values
+            guard let node else { return ParameterValues(values) }
+            let m = try r.mapping(node, "params of \(plugin)", keys: specs.map(\.name))
+            for spec in specs {
+                guard let v = m[spec.name] else { continue }
+                let what = "\(plugin) parameter \(spec.name)"
+                switch spec.kind {
+                case .double(let range): values[spec.name] = .double(try r.double(v, what, in: range))
+                case .int(let range): values[spec.name] = .int(try r.int(v, what, in: range))
+                case .bool: values[spec.name] = .bool(try r.bool(v, what))
+                case .string(let allowed):
+                    if let allowed {
+                        values[spec.name] = .string(try r.choice(v, what, allowed))
+                    } else {
+                        values[spec.name] = .string(try r.string(v, what))
+                    }
+                }
+            }
+            return ParameterValues(values)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+public import SigilCore
+public import SigilPluginAPI
+
+/// The typed contents of strategies.yaml, every default filled in. Paths are resolved against
+/// the directory of the file they came from.
+public struct SigilConfig: Hashable, Sendable {
+    public struct Feed: Hashable, Sendable {
+        public enum Kind: String, Hashable, Sendable, CaseIterable { case replay }
+        public var name: String
+        public var kind: Kind
+        /// The recording (`replay`).
+        public var path: String
+        /// The chain id; nil means: read it from manifest.json beside the recording.
+        public var chainId: UInt64?
+    }
+
+    public enum Registry: Hashable, Sendable {
+        case snapshot(path: String)
+        case onChain(rpc: String, address: Address)
+    }
+
+    public struct Model: Hashable, Sendable {
+        /// The name the strategies use, and the registry id (`ModelID.parse`).
+        public var id: String
+        public var file: String
+        public var version: ModelVersionSelector
+    }
+
+    public struct Strategy: Hashable, Sendable {
+        public var name: String
+        public var plugin: String
+        /// When true a strategy whose models fail verification is disabled, loudly, and the
+        /// rest runs; otherwise the bot refuses to start.
+        public var optional: Bool
+        /// Pools the strategy watches; empty means every pool.
+        public var pools: [Address]
+        /// Model role → model id (one of `models`).
+        public var models: [String: String]
+        public var parameters: ParameterValues
+    }
+
+    public struct Risk: Hashable, Sendable {
+        /// Alerts at or above this severity veto buy signals for their pool.
+        public var vetoSeverity: Alert.Severity
+        /// How long a veto lasts, in blocks.
+        public var vetoBlocks: UInt64
+    }
+
+    public struct Outputs: Hashable, Sendable {
+        public var jsonl: String
+        public var sqlite: String
+    }
+
+    public var feeds: [Feed]
+    public var registry: Registry
+    /// Allowed publishers; empty means any.
+    public var publishers: [Address]
+    public var models: [Model]
+    public var strategies: [Strategy]
+    public var risk: Risk
+    public var outputs: Outputs
+}

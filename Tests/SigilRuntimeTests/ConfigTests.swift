@@ -1,0 +1,111 @@
+import Foundation
+import SigilCore
+import SigilPluginAPI
+import SigilRuntime
+import SigilTestSupport
+import Testing
+
+@Suite struct ConfigTests {
+    static let recording = Peers.root + "/data/replay/sigil-scenarios.jsonl.gz"
+    static let snapshot = Peers.root + "/data/replay/registry-snapshot.json"
+
+    /// A valid configuration, one key per line, so that tests can break a given line.
+    static var valid: String {
+        """
+        feeds:
+          - name: bundled
+            kind: replay
+            path: \(recording)
+        registry:
+          snapshot: \(snapshot)
+        strategies:
+          - name: rugs
+            plugin: rug-pull-guard
+            params:
+              min_share: 0.6
+              window_blocks: 20
+        risk:
+          veto_blocks: 100
+        """
+    }
+
+    static func error(_ yaml: String, env: [String: String] = [:]) -> ConfigError? {
+        do {
+            _ = try ConfigLoader.parse(yaml, file: "test.yaml", environment: env)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static func replacing(_ old: String, _ new: String) -> String {
+        precondition(valid.contains(old))
+        return valid.replacingOccurrences(of: old, with: new)
+    }
+
+    @Test func theValidFileLoadsWithDefaultsFilledIn() throws {
+        let c = try ConfigLoader.parse(Self.valid, file: "test.yaml")
+        #expect(c.feeds.map(\.name) == ["bundled"] && c.feeds[0].chainId == nil)
+        #expect(c.strategies[0].parameters.double("min_share") == 0.6)
+        #expect(c.strategies[0].parameters.int("max_age_blocks") == 7200, "default")
+        #expect(c.risk.vetoSeverity == .high && c.risk.vetoBlocks == 100)
+        #expect(c.effectiveYAML.contains("max_age_blocks: 7200"))
+    }
+
+    @Test func theBundledStrategiesYamlIsValid() throws {
+        let c = try ConfigLoader.load(path: Peers.root + "/strategies.yaml")
+        #expect(c.strategies.map(\.plugin) == ["rug-pull-guard"])
+    }
+
+    @Test func syntaxErrorNamesTheLine() throws {
+        let e = try #require(Self.error(Self.replacing("  veto_blocks: 100", "  veto_blocks: [100")))
+        #expect(e.file == "test.yaml" && e.line >= 14 && e.message.contains("syntax"), "\(e)")
+    }
+
+    @Test func unknownKeyListsTheValidOnes() throws {
+        let e = try #require(Self.error(Self.replacing("    kind: replay", "    kidn: replay")))
+        #expect(e.line == 3 && e.column == 5, "\(e)")
+        #expect(e.message.contains("unknown key 'kidn'") && e.message.contains("valid keys: name, kind, path, chain_id"))
+        let p = try #require(Self.error(Self.replacing("      window_blocks: 20", "      window_block: 20")))
+        #expect(p.line == 12 && p.message.contains("min_share, max_age_blocks, window_blocks"), "\(p)")
+    }
+
+    @Test func wrongTypeNamesTheLine() throws {
+        let e = try #require(Self.error(Self.replacing("      min_share: 0.6", "      min_share: lots")))
+        #expect(e.line == 11 && e.column == 18 && e.message.contains("must be a number"), "\(e)")
+        let q = try #require(Self.error(Self.replacing("  veto_blocks: 100", "  veto_blocks: \"100\"")))
+        #expect(q.line == 14 && q.message.contains("whole number"), "\(q)")
+    }
+
+    @Test func outOfRangeValueNamesTheLineAndTheRange() throws {
+        let e = try #require(Self.error(Self.replacing("      min_share: 0.6", "      min_share: 1.5")))
+        #expect(e.line == 11 && e.message.contains("between 0.01 and 1.0"), "\(e)")
+    }
+
+    @Test func missingModelFileNamesTheLine() throws {
+        let yaml = Self.valid + "\nmodels:\n  - id: sigil/m\n    file: /nonexistent/m.safetensors\n"
+        let e = try #require(Self.error(yaml))
+        #expect(e.line == 17 && e.message.contains("does not exist"), "\(e)")
+    }
+
+    @Test func unknownPluginListsTheRegisteredOnes() throws {
+        let e = try #require(Self.error(Self.replacing("    plugin: rug-pull-guard", "    plugin: rugpull")))
+        #expect(e.line == 9 && e.message.contains("unknown plugin 'rugpull'") && e.message.contains("registered plugins: rug-pull-guard"), "\(e)")
+    }
+
+    @Test func environmentReferences() throws {
+        let yaml = Self.replacing("  snapshot: \(Self.snapshot)", "  rpc: ${SIGIL_TEST_RPC}/v1\n  address: \"0x\(String(repeating: "12", count: 20))\"")
+        let c = try ConfigLoader.parse(yaml, file: "test.yaml", environment: ["SIGIL_TEST_RPC": "http://node:8545"])
+        #expect(c.registry == .onChain(rpc: "http://node:8545/v1", address: Address(hex: "0x" + String(repeating: "12", count: 20))!))
+        let e = try #require(Self.error(yaml))
+        #expect(e.line == 6 && e.message.contains("${SIGIL_TEST_RPC}, which is not set"), "\(e)")
+    }
+
+    @Test func otherMistakes() throws {
+        #expect(Self.error("")?.message.contains("empty") == true)
+        #expect(Self.error(Self.replacing("  - name: rugs", "  - name: bundled\n  - name: bundled"))?.message.contains("needs 'name' and 'plugin'") == true)
+        let dup = Self.valid + "\nrisk:\n  veto_blocks: 5\n"
+        #expect(Self.error(dup) != nil)
+        #expect(Self.error(Self.replacing("  veto_blocks: 100", "  veto_severity: severe"))?.message.contains("info, low, medium, high, critical") == true)
+    }
+}
