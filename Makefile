@@ -19,7 +19,7 @@ release: setup
 
 ## make run: build release and run the bot on the bundled default data
 run: release
-	.build/release/sigil inspect-replay data/replay/sigil-scenarios.jsonl.gz
+	.build/release/sigil run strategies.yaml
 
 ## make test: every test, Python peers and oracles first, then the Swift suites
 test: setup test-python test-swift

@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
@@ -56,7 +57,11 @@ let package = Package(
         .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard", swiftSettings: swiftSettings),
         .target(
             name: "SigilRuntime",
-            dependencies: ["SigilCore", "SigilPluginAPI", "RugPullGuard", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "SigilCore", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilModels",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

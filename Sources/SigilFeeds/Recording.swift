@@ -49,5 +49,7 @@ public struct Recording: Sendable {
 public struct FeedError: Error, CustomStringConvertible, Sendable {
     public let description: String
 
+    public init(description: String) { self.description = description }
+
     static func recording(_ path: String, _ why: String) -> FeedError { FeedError(description: "\(path): \(why)") }
 }

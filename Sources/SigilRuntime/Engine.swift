@@ -1,0 +1,54 @@
+public import SigilCore
+public import SigilPluginAPI
+
+/// The event loop's core: pool state, the strategies and their outputs, one event at a time.
+/// Feeds hand it decoded events; it returns what the strategies said, for the sinks.
+public final class Engine {
+    public struct Strategy {
+        public let name: String
+        public let kind: String
+        public let plugin: any StrategyPlugin
+        /// Empty: every pool.
+        public let pools: Set<Address>
+    }
+
+    public private(set) var book = PoolBook()
+    public let strategies: [Strategy]
+    public private(set) var eventsProcessed = 0
+    public private(set) var retractions = 0
+    var seen = Set<EventID>()
+
+    public init(strategies: [Strategy]) {
+        self.strategies = strategies
+    }
+
+    /// Builds the strategies a configuration names.
+    public convenience init(config: SigilConfig) {
+        self.init(strategies: config.strategies.compactMap { s in
+            guard let type = PluginCatalog.plugin(kind: s.plugin) else { return nil }
+            return Strategy(name: s.name, kind: s.plugin, plugin: type.init(parameters: s.parameters), pools: Set(s.pools))
+        })
+    }
+
+    /// Processes one event; a log seen before (same chain, block hash and log index) is
+    /// skipped, so overlapping deliveries do not produce outputs twice.
+    public func process(_ event: MarketEvent) -> [OutputRecord] {
+        if event.removed {
+            retractions += 1
+            return []
+        }
+        guard seen.insert(event.id).inserted else { return [] }
+        eventsProcessed += 1
+        guard let pool = book.apply(event) else { return [] }
+        var out: [OutputRecord] = []
+        for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
+            guard s.pools.isEmpty || s.pools.contains(pool.address) else { continue }
+            for o in s.plugin.handle(event, pool: pool) {
+                switch o {
+                case .alert(let a): out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
+                }
+            }
+        }
+        return out
+    }
+}

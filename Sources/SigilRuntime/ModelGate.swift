@@ -1,0 +1,55 @@
+import SigilChain
+import SigilCore
+public import SigilModels
+
+/// Verifies every configured model against the registry before anything runs, and decides
+/// which strategies may start: a strategy whose model fails is fatal unless it is `optional`,
+/// in which case it is disabled with a reason.
+public struct ModelGate {
+    public struct Outcome: Sendable {
+        /// Verified models by id.
+        public var verified: [String: ModelVerification] = [:]
+        /// Strategies disabled because a model failed, with the reason.
+        public var disabled: [String: String] = [:]
+    }
+
+    /// Why the bot refuses to start.
+    public struct Refusal: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public static func check(_ config: SigilConfig) async throws -> Outcome {
+        var outcome = Outcome()
+        var failures: [String: String] = [:]
+        let source: any ModelRegistrySource
+        switch config.registry {
+        case .snapshot(let path):
+            do { source = try ModelRegistrySnapshot(path: path) } catch {
+                if config.models.isEmpty { return outcome }
+                throw Refusal(description: "registry: \(error)")
+            }
+        case .onChain(let rpc, let address):
+            source = OnChainModelRegistry(rpc: HTTPRPCClient(url: rpc), address: address)
+        }
+        let allowed = config.publishers.isEmpty ? nil : Set(config.publishers)
+        for m in config.models {
+            do {
+                let entry = try await source.entry(model: ModelID.parse(m.id), version: m.version)
+                let v = try ModelVerification.check(file: m.file, against: entry, allowedPublishers: allowed)
+                if v.isMatch { outcome.verified[m.id] = v } else { failures[m.id] = "model \(m.id) version \(m.version): \(v.summary)" }
+            } catch {
+                failures[m.id] = "model \(m.id) version \(m.version): \(error)"
+            }
+        }
+        for s in config.strategies {
+            let failed = s.models.values.compactMap { failures[$0] }
+            guard let reason = failed.first else { continue }
+            if s.optional {
+                outcome.disabled[s.name] = reason
+            } else {
+                throw Refusal(description: "strategy \(s.name) cannot start: \(reason)")
+            }
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import SigilCore
+
+/// Persists outputs: SQLite (WAL) is the record, keyed so that an output is stored once however
+/// often its event is processed; each newly stored output is then appended to the JSONL file.
+public final class OutputStore {
+    let db: DatabaseQueue
+    let jsonl: FileHandle
+    public let sqlitePath: String
+    public let jsonlPath: String
+
+    public init(sqlitePath: String, jsonlPath: String) throws {
+        for p in [sqlitePath, jsonlPath] {
+            try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        db = try DatabaseQueue(path: sqlitePath, configuration: config)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE outputs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    strategy TEXT NOT NULL,
+                    plugin TEXT NOT NULL,
+                    pool TEXT,
+                    severity TEXT,
+                    chain_id INTEGER NOT NULL,
+                    block_number INTEGER NOT NULL,
+                    block_hash TEXT NOT NULL,
+                    log_index INTEGER NOT NULL,
+                    transaction_hash TEXT NOT NULL,
+                    json TEXT NOT NULL
+                );
+                CREATE INDEX outputs_pool ON outputs(pool);
+                """)
+        }
+        try migrator.migrate(db)
+        if !FileManager.default.fileExists(atPath: jsonlPath), !FileManager.default.createFile(atPath: jsonlPath, contents: nil) {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: jsonlPath])
+        }
+        guard let handle = FileHandle(forWritingAtPath: jsonlPath) else { throw CocoaError(.fileWriteNoPermission) }
+        try handle.seekToEnd()
+        jsonl = handle
+        self.sqlitePath = sqlitePath
+        self.jsonlPath = jsonlPath
+    }
+
+    /// Stores `records` in one transaction; returns those that were new (and appended them
+    /// to the JSONL file).
+    @discardableResult
+    public func store(_ records: [OutputRecord]) throws -> [OutputRecord] {
+        guard !records.isEmpty else { return [] }
+        let fresh = try db.write { db in
+            var fresh: [OutputRecord] = []
+            for r in records {
+                var pool: String?, severity: String?
+                if case .alert(let a) = r.body { pool = "\(a.pool)"; severity = a.severity.rawValue }
+                let c = r.cause
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
+                        block_hash, log_index, transaction_hash, json) VALUES (?, 'alert', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [r.key, r.strategy, r.plugin, pool, severity, Int64(bitPattern: c.chainId), Int64(c.blockNumber),
+                                     "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", r.json])
+                if db.changesCount == 1 { fresh.append(r) }
+            }
+            return fresh
+        }
+        if !fresh.isEmpty {
+            jsonl.write(Data(fresh.map { $0.json + "\n" }.joined().utf8))
+        }
+        return fresh
+    }
+
+    /// Outputs stored, by type.
+    public func counts() throws -> [String: Int] {
+        try db.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT type, COUNT(*) AS n FROM outputs GROUP BY type") {
+                out[row["type"]] = row["n"]
+            }
+            return out
+        }
+    }
+
+    public func close() throws {
+        try jsonl.synchronize()
+        try jsonl.close()
+        try db.close()
+    }
+}

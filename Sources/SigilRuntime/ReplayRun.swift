@@ -1,0 +1,89 @@
+import Foundation
+public import SigilChain
+import SigilCore
+import SigilFeeds
+
+/// Runs a configuration's replay feeds to their end through the engine and the output store.
+public struct ReplayRun {
+    public struct Summary: Sendable {
+        public var frames = 0
+        public var heads = 0
+        public var events = 0
+        public var retractions = 0
+        public var rejected: [FrameError.Reason: Int] = [:]
+        public var outputs = 0
+        public var newOutputs = 0
+        public var alertsBySeverity: [String: Int] = [:]
+        public var lastBlock: UInt64 = 0
+        public var seconds: Double = 0
+    }
+
+    /// Resolves a feed's chain id: configured, or from manifest.json beside the recording.
+    public static func chainId(of feed: SigilConfig.Feed) throws -> UInt64 {
+        if let id = feed.chainId { return id }
+        let manifest = URL(fileURLWithPath: feed.path).deletingLastPathComponent().appendingPathComponent("manifest.json")
+        guard let data = try? Data(contentsOf: manifest),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let id = (obj["chainId"] as? NSNumber)?.uint64Value
+        else {
+            throw FeedError(description: "feed \(feed.name): no chain_id configured and no manifest.json with a chainId beside \(feed.path)")
+        }
+        return id
+    }
+
+    /// Processes every frame; `status` is called about once a second and at the end.
+    public static func run(config: SigilConfig, engine: Engine, store: OutputStore,
+                           status: (Summary) -> Void = { _ in }) throws -> Summary {
+        var s = Summary()
+        let start = ContinuousClock.now
+        var lastStatus = start
+        for feed in config.feeds {
+            let decoder = FrameDecoder(chainId: try chainId(of: feed))
+            let recording = try Recording(path: feed.path)
+            var pending: [OutputRecord] = []
+            var storeError: (any Error)?
+            recording.forEachFrame { frame in
+                guard storeError == nil else { return }
+                s.frames += 1
+                switch Result(catching: { () throws(FrameError) in try decoder.decode(frame) }) {
+                case .failure(let e):
+                    s.rejected[e.reason, default: 0] += 1
+                case .success(.head(let h, _)):
+                    s.heads += 1
+                    s.lastBlock = max(s.lastBlock, h.number)
+                    // A block boundary: commit what the previous block produced.
+                    do { try flush(&pending, store, &s) } catch { storeError = error }
+                case .success(.otherLog):
+                    break
+                case .success(.event(let e, _)):
+                    if e.removed { s.retractions += 1 } else { s.events += 1 }
+                    pending += engine.process(e)
+                }
+                let now = ContinuousClock.now
+                if now - lastStatus >= .seconds(1) {
+                    lastStatus = now
+                    s.seconds = (now - start).seconds
+                    status(s)
+                }
+            }
+            if let storeError { throw storeError }
+            try flush(&pending, store, &s)
+        }
+        s.seconds = (ContinuousClock.now - start).seconds
+        status(s)
+        return s
+    }
+
+    static func flush(_ pending: inout [OutputRecord], _ store: OutputStore, _ s: inout Summary) throws {
+        guard !pending.isEmpty else { return }
+        let fresh = try store.store(pending)
+        s.outputs += pending.count
+        s.newOutputs += fresh.count
+        for r in pending { if case .alert(let a) = r.body { s.alertsBySeverity[a.severity.rawValue, default: 0] += 1 } }
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

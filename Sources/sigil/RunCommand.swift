@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import SigilChain
+import SigilRuntime
+
+/// `sigil run [CONFIG]`: load the configuration strictly, verify every model, run the feeds
+/// through the strategies and persist every output.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the bot: verify models, run the strategies on the feeds, persist every output.",
+        discussion: "On a replay feed the run ends at the end of the recording with a summary."
+    )
+
+    @Argument(help: "The configuration file.")
+    var config: String = "strategies.yaml"
+
+    func run() async throws {
+        let start = ContinuousClock.now
+        let cfg: SigilConfig
+        do { cfg = try ConfigLoader.load(path: config) } catch { fail("\(error)") }
+        let gate: ModelGate.Outcome
+        do { gate = try await ModelGate.check(cfg) } catch { fail("refusing to start: \(error)") }
+        for (name, reason) in gate.disabled.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("sigil run: WARNING strategy \(name) is disabled: \(reason)\n".utf8))
+        }
+        var enabled = cfg
+        enabled.strategies.removeAll { gate.disabled[$0.name] != nil }
+        let engine = Engine(config: enabled)
+        let store: OutputStore
+        do { store = try OutputStore(sqlitePath: cfg.outputs.sqlite, jsonlPath: cfg.outputs.jsonl) } catch {
+            fail("cannot open the outputs (\(cfg.outputs.sqlite), \(cfg.outputs.jsonl)): \(error)")
+        }
+        let ready = (ContinuousClock.now - start).components
+        print("ready in \(ready.seconds * 1000 + ready.attoseconds / 1_000_000_000_000_000) ms: \(cfg.feeds.count) feed(s), "
+              + "\(engine.strategies.count) strateg\(engine.strategies.count == 1 ? "y" : "ies"), \(gate.verified.count) verified model(s)")
+        let summary: ReplayRun.Summary
+        do {
+            summary = try ReplayRun.run(config: enabled, engine: engine, store: store) { s in
+                print(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
+            }
+            try store.close()
+        } catch {
+            fail("\(error)")
+        }
+        print("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
+              + "\(summary.rejected.values.reduce(0, +)) rejected frames")
+        let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
+              + "new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
+        print("  outputs: \(cfg.outputs.sqlite), \(cfg.outputs.jsonl)")
+        for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("  rejected \(reason.rawValue): \(n)") }
+    }
+
+    func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("sigil run: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
+}
