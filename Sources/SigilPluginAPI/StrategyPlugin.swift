@@ -3,6 +3,7 @@ public import SigilCore
 /// What a plugin emits.
 public enum PluginOutput: Hashable, Sendable {
     case alert(Alert)
+    case signal(Signal)
 }
 
 /// A strategy plugin: it sees decoded market events with the pool's current state and emits

@@ -13,13 +13,15 @@ public final class Engine {
     }
 
     public private(set) var book = PoolBook()
+    public private(set) var gate: RiskGate
     public let strategies: [Strategy]
     public private(set) var eventsProcessed = 0
     public private(set) var retractions = 0
     var seen = Set<EventID>()
 
-    public init(strategies: [Strategy]) {
+    public init(strategies: [Strategy], gate: RiskGate = RiskGate(severity: .high, blocks: 300)) {
         self.strategies = strategies
+        self.gate = gate
     }
 
     /// Builds the strategies a configuration names.
@@ -27,7 +29,7 @@ public final class Engine {
         self.init(strategies: config.strategies.compactMap { s in
             guard let type = PluginCatalog.plugin(kind: s.plugin) else { return nil }
             return Strategy(name: s.name, kind: s.plugin, plugin: type.init(parameters: s.parameters), pools: Set(s.pools))
-        })
+        }, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks))
     }
 
     /// Processes one event; a log seen before (same chain, block hash and log index) is
@@ -45,7 +47,12 @@ public final class Engine {
             guard s.pools.isEmpty || s.pools.contains(pool.address) else { continue }
             for o in s.plugin.handle(event, pool: pool) {
                 switch o {
-                case .alert(let a): out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
+                case .alert(let a):
+                    gate.record(a)
+                    out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
+                case .signal(let sig):
+                    let tokens = [pool.token0, pool.token1].compactMap { $0 }
+                    out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: gate.vetoes(sig, tokens: tokens))))
                 }
             }
         }

@@ -14,6 +14,8 @@ public struct ReplayRun {
         public var outputs = 0
         public var newOutputs = 0
         public var alertsBySeverity: [String: Int] = [:]
+        public var signals: [String: Int] = [:]
+        public var vetoed = 0
         public var lastBlock: UInt64 = 0
         public var seconds: Double = 0
     }
@@ -79,7 +81,13 @@ public struct ReplayRun {
         let fresh = try store.store(pending)
         s.outputs += pending.count
         s.newOutputs += fresh.count
-        for r in pending { if case .alert(let a) = r.body { s.alertsBySeverity[a.severity.rawValue, default: 0] += 1 } }
+        for r in pending {
+            switch r.body {
+            case .alert(let a): s.alertsBySeverity[a.severity.rawValue, default: 0] += 1
+            case .signal(let sig, let vetoed):
+                if vetoed { s.vetoed += 1 } else { s.signals[sig.side.rawValue, default: 0] += 1 }
+            }
+        }
         pending.removeAll(keepingCapacity: true)
     }
 }

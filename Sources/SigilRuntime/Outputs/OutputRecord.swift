@@ -6,6 +6,8 @@ public import SigilCore
 public struct OutputRecord: Hashable, Sendable {
     public enum Body: Hashable, Sendable {
         case alert(Alert)
+        /// A signal, and whether the risk gate vetoed it (vetoed signals are kept, marked).
+        case signal(Signal, vetoed: Bool)
     }
 
     public var strategy: String
@@ -21,6 +23,22 @@ public struct OutputRecord: Hashable, Sendable {
     public var cause: EventID {
         switch body {
         case .alert(let a): a.cause
+        case .signal(let s, _): s.cause
+        }
+    }
+
+    /// "alert", "signal" or "vetoed_signal".
+    public var type: String {
+        switch body {
+        case .alert: "alert"
+        case .signal(_, let vetoed): vetoed ? "vetoed_signal" : "signal"
+        }
+    }
+
+    public var pool: Address {
+        switch body {
+        case .alert(let a): a.pool
+        case .signal(let s, _): s.pool
         }
     }
 
@@ -29,6 +47,7 @@ public struct OutputRecord: Hashable, Sendable {
     public var key: String {
         switch body {
         case .alert(let a): "alert:\(strategy):\(a.alertId):\(a.cause.chainId):\(a.cause.blockHash):\(a.cause.logIndex)"
+        case .signal(let s, _): "signal:\(strategy):\(s.side.rawValue):\(s.cause.chainId):\(s.cause.blockHash):\(s.cause.logIndex)"
         }
     }
 
@@ -50,6 +69,16 @@ public struct OutputRecord: Hashable, Sendable {
                 "labels": a.labels.map { ["entity": $0.entity, "label": $0.label, "confidence": $0.confidence] as [String: Any] },
                 "metadata": a.metadata,
             ] as [String: Any]
+        case .signal(let sig, let vetoed):
+            obj["type"] = "signal"
+            var o: [String: Any] = [
+                "side": sig.side.rawValue, "pool": "\(sig.pool)", "confidence": sig.confidence, "vetoed": vetoed,
+                "metadata": sig.metadata,
+            ]
+            if let m = sig.model {
+                o["model"] = ["id": m.id, "version": m.version, "weightsHash": "\(m.weightsHash)"] as [String: Any]
+            }
+            obj["signal"] = o
         }
         let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

@@ -57,13 +57,13 @@ public final class OutputStore {
         let fresh = try db.write { db in
             var fresh: [OutputRecord] = []
             for r in records {
-                var pool: String?, severity: String?
-                if case .alert(let a) = r.body { pool = "\(a.pool)"; severity = a.severity.rawValue }
+                var severity: String?
+                if case .alert(let a) = r.body { severity = a.severity.rawValue }
                 let c = r.cause
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
-                        block_hash, log_index, transaction_hash, json) VALUES (?, 'alert', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [r.key, r.strategy, r.plugin, pool, severity, Int64(bitPattern: c.chainId), Int64(c.blockNumber),
+                        block_hash, log_index, transaction_hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId), Int64(c.blockNumber),
                                      "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", r.json])
                 if db.changesCount == 1 { fresh.append(r) }
             }
