@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "SigilModels",
-            dependencies: ["SigilCore", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SigilCore", "SigilPluginAPI", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -6,6 +6,7 @@
     python -m sigiltools.oracles keys --count N --seed S     # eth-account addresses, personal_sign
     python -m sigiltools.oracles safetensors DIR --count N   # files written by the safetensors package
     python -m sigiltools.oracles safetensors-read FILE       # what the safetensors package reads
+    python -m sigiltools.oracles infer FILE --count N        # numpy forward pass of a model file
 
 Each prints JSON lines on stdout; the Swift tests run these and compare, case by case.
 """
@@ -202,16 +203,39 @@ def safetensors_read(path: str):
                "tensors": {n: {"shape": list(f.get_tensor(n).shape), "values": [float(x) for x in f.get_tensor(n).reshape(-1)]} for n in f.keys()}}
 
 
+def infer_cases(path: str, count: int, seed: int):
+    """numpy's forward pass of a Sigil model file (see NeuralModel) on random feature rows."""
+    import numpy as np
+    from safetensors import safe_open
+
+    with safe_open(path, framework="numpy") as f:
+        meta = f.metadata()
+        tensors = {k: f.get_tensor(k).astype(np.float64) for k in f.keys()}
+    names = meta["features"].split(",")
+    mean = np.array([float(v) for v in meta["normalization.mean"].split(",")])
+    std = np.array([float(v) for v in meta["normalization.std"].split(",")])
+    acts = meta["activations"].split(",")
+    fns = {"relu": lambda x: np.maximum(x, 0), "tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "identity": lambda x: x}
+    rng = np.random.default_rng(seed)
+    rows = rng.normal(size=(count, len(names))) * std + mean
+    x = (rows - mean) / std
+    for i, act in enumerate(acts):
+        x = fns[act](x @ tensors[f"layer{i}.weight"].T + tensors[f"layer{i}.bias"])
+    for r, y in zip(rows, x):
+        yield {"features": [float(v) for v in r.astype(np.float32)], "output": float(y[0])}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="oracles")
-    p.add_argument("what", choices=["keccak", "abi", "replay", "keys", "safetensors", "safetensors-read"])
+    p.add_argument("what", choices=["keccak", "abi", "replay", "keys", "safetensors", "safetensors-read", "infer"])
     p.add_argument("path", nargs="?")
     p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
     gen = {"keccak": lambda: keccak_cases(a.count, a.seed), "abi": lambda: abi_cases(a.count, a.seed),
            "keys": lambda: key_cases(a.count, a.seed),
-           "safetensors": lambda: safetensors_cases(a.path, a.count, a.seed), "safetensors-read": lambda: safetensors_read(a.path), "replay": lambda: replay_cases(a.path)}[a.what]()
+           "safetensors": lambda: safetensors_cases(a.path, a.count, a.seed), "safetensors-read": lambda: safetensors_read(a.path),
+           "infer": lambda: infer_cases(a.path, a.count, a.seed), "replay": lambda: replay_cases(a.path)}[a.what]()
     out = sys.stdout
     for case in gen:
         out.write(json.dumps(case, separators=(",", ":")) + "\n")
