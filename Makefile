@@ -6,7 +6,7 @@ export SIGIL_PYTHON := $(CURDIR)/.venv/bin/python
 export SIGIL_ROOT := $(CURDIR)
 SEED ?= 7
 
-.PHONY: setup build release run test test-python test-swift devnet scenarios contracts clean
+.PHONY: setup build release run test test-python test-swift devnet scenarios models contracts clean
 
 setup:
 	@bash tools/setup.sh
@@ -38,6 +38,14 @@ devnet: setup
 ## make scenarios: regenerate data/replay from the real Uniswap bytecode and price history
 scenarios: setup
 	$(PY) -m sigiltools.scenarios --seed $(SEED) --out data/replay
+
+## make models: train the bundled model-signal models on the bundled data and publish their
+## hashes to a devnet registry, writing models/registry-snapshot.json
+models: release
+	.build/release/sigil train-model --data data/replay/sigil-scenarios.jsonl.gz --arch logistic --seed 1 --out models/model-signal-logistic.safetensors
+	.build/release/sigil train-model --data data/replay/sigil-scenarios.jsonl.gz --arch mlp --hidden 8 --seed 1 --out models/model-signal-mlp.safetensors
+	$(PY) -m sigiltools.registry_snapshot --out models/registry-snapshot.json \
+		sigil/model-signal=models/model-signal-logistic.safetensors sigil/model-signal-mlp=models/model-signal-mlp.safetensors
 
 ## make contracts: recompile contracts/*.vy into contracts/build/
 contracts: setup

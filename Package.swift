@@ -55,10 +55,11 @@ let package = Package(
         ),
         .target(name: "SigilPluginAPI", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
         .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard", swiftSettings: swiftSettings),
+        .target(name: "ModelSignal", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/ModelSignal", swiftSettings: swiftSettings),
         .target(
             name: "SigilRuntime",
             dependencies: [
-                "SigilCore", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilModels",
+                "SigilCore", "SigilPluginAPI", "RugPullGuard", "ModelSignal", "SigilChain", "SigilFeeds", "SigilModels",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -78,10 +79,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SigilContrib",
+            dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime", "ModelSignal"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sigil",
             dependencies: [
-                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI",
+                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI", "SigilContrib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

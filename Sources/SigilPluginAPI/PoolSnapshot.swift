@@ -25,6 +25,11 @@ public struct PoolSnapshot: Hashable, Sendable {
     public var peakLiquidity: Double
     public var lastBlock: UInt64
     public var swapCount: Int
+    /// The most recent swaps, oldest first (at most `PoolSnapshot.swapHistory`).
+    public var recentSwaps: [SwapPoint]
+
+    /// How many swaps `recentSwaps` keeps.
+    public static let swapHistory = 64
 
     public init(address: Address, dex: DEX) {
         self.address = address
@@ -38,6 +43,7 @@ public struct PoolSnapshot: Hashable, Sendable {
         peakLiquidity = 0
         lastBlock = 0
         swapCount = 0
+        recentSwaps = []
     }
 
     /// token1 per token0 in raw units, when known.
@@ -54,4 +60,25 @@ public struct PoolSnapshot: Hashable, Sendable {
 
     /// Blocks since creation, when the creation was seen.
     public func age(at block: UInt64) -> UInt64? { createdBlock.map { block >= $0 ? block - $0 : 0 } }
+}
+
+/// One swap as the features see it.
+public struct SwapPoint: Hashable, Sendable {
+    public var block: UInt64
+    /// token1 per token0 (raw units) after the swap.
+    public var price: Double
+    /// token0 traded (raw units, absolute).
+    public var volume0: Double
+    /// True when the trader bought token0 from the pool.
+    public var boughtToken0: Bool
+    /// V2: token0 reserve; V3: in-range liquidity; after the swap.
+    public var liquidity: Double
+
+    public init(block: UInt64, price: Double, volume0: Double, boughtToken0: Bool, liquidity: Double) {
+        self.block = block
+        self.price = price
+        self.volume0 = volume0
+        self.boughtToken0 = boughtToken0
+        self.liquidity = liquidity
+    }
 }

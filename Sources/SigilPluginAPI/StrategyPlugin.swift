@@ -16,8 +16,11 @@ public protocol StrategyPlugin: AnyObject {
     static var summary: String { get }
     /// The parameters it takes under `params:`.
     static var parameterSpecs: [ParameterSpec] { get }
-    /// Builds the plugin from validated parameters (every spec present).
-    init(parameters: ParameterValues)
+    /// The model roles it needs (`models:` in strategies.yaml maps each to a model id).
+    static var modelRoles: [String] { get }
+    /// Builds the plugin from validated parameters (every spec present) and a verified model
+    /// for each of its roles.
+    init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws
     /// The event kinds (`MarketEvent.Payload.kind`) the plugin wants; others are not delivered.
     var eventKinds: Set<String> { get }
     /// Handles one event (already applied to `pool`).

@@ -24,12 +24,20 @@ public final class Engine {
         self.gate = gate
     }
 
-    /// Builds the strategies a configuration names.
-    public convenience init(config: SigilConfig) {
-        self.init(strategies: config.strategies.compactMap { s in
-            guard let type = PluginCatalog.plugin(kind: s.plugin) else { return nil }
-            return Strategy(name: s.name, kind: s.plugin, plugin: type.init(parameters: s.parameters), pools: Set(s.pools))
-        }, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks))
+    /// Builds the strategies a configuration names, handing each its verified models by role.
+    public convenience init(config: SigilConfig, models: [String: any PredictiveModel] = [:]) throws {
+        var strategies: [Strategy] = []
+        for s in config.strategies {
+            guard let type = PluginCatalog.plugin(kind: s.plugin) else { throw PluginError("unknown plugin \(s.plugin)") }
+            var roles: [String: any PredictiveModel] = [:]
+            for (role, id) in s.models {
+                guard let m = models[id] else { throw PluginError("strategy \(s.name): model \(id) was not verified") }
+                roles[role] = m
+            }
+            strategies.append(Strategy(name: s.name, kind: s.plugin, plugin: try type.init(parameters: s.parameters, models: roles),
+                                       pools: Set(s.pools)))
+        }
+        self.init(strategies: strategies, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks))
     }
 
     /// Processes one event; a log seen before (same chain, block hash and log index) is
@@ -51,8 +59,8 @@ public final class Engine {
                     gate.record(a)
                     out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
                 case .signal(let sig):
-                    let tokens = [pool.token0, pool.token1].compactMap { $0 }
-                    out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: gate.vetoes(sig, tokens: tokens))))
+                    let vetoed = gate.vetoes(sig, token0: pool.token0, token1: pool.token1)
+                    out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: vetoed)))
                 }
             }
         }

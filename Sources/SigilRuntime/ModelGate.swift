@@ -7,8 +7,8 @@ public import SigilModels
 /// in which case it is disabled with a reason.
 public struct ModelGate {
     public struct Outcome: Sendable {
-        /// Verified models by id.
-        public var verified: [String: ModelVerification] = [:]
+        /// Verified models by id (the bytes parsed are the bytes whose hash matched).
+        public var verified: [String: NeuralModel] = [:]
         /// Strategies disabled because a model failed, with the reason.
         public var disabled: [String: String] = [:]
     }
@@ -35,8 +35,11 @@ public struct ModelGate {
         for m in config.models {
             do {
                 let entry = try await source.entry(model: ModelID.parse(m.id), version: m.version)
-                let v = try ModelVerification.check(file: m.file, against: entry, allowedPublishers: allowed)
-                if v.isMatch { outcome.verified[m.id] = v } else { failures[m.id] = "model \(m.id) version \(m.version): \(v.summary)" }
+                if let allowed, !allowed.contains(entry.publisher) {
+                    failures[m.id] = "model \(m.id) version \(entry.version) was published by \(entry.publisher), not an allowed publisher"
+                } else {
+                    outcome.verified[m.id] = try NeuralModel.loadVerified(path: m.file, entry: entry, id: m.id)
+                }
             } catch {
                 failures[m.id] = "model \(m.id) version \(m.version): \(error)"
             }

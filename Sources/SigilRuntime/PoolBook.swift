@@ -16,22 +16,9 @@ public struct PoolBook: Sendable {
         let block = event.id.blockNumber
         switch event.payload {
         case .v2PairCreated(let t0, let t1, let pair, _):
-            var p = pools[pair] ?? PoolSnapshot(address: pair, dex: .uniswapV2)
-            p.token0 = t0
-            p.token1 = t1
-            p.createdBlock = block
-            p.lastBlock = block
-            pools[pair] = p
-            return p
+            return created(pair, .uniswapV2, t0, t1, fee: 3000, at: block)
         case .v3PoolCreated(let t0, let t1, let fee, _, let pool):
-            var p = pools[pool] ?? PoolSnapshot(address: pool, dex: .uniswapV3)
-            p.token0 = t0
-            p.token1 = t1
-            p.fee = fee
-            p.createdBlock = block
-            p.lastBlock = block
-            pools[pool] = p
-            return p
+            return created(pool, .uniswapV3, t0, t1, fee: fee, at: block)
         default:
             break
         }
@@ -43,11 +30,20 @@ public struct PoolBook: Sendable {
             p.reserve0 = r0
             p.reserve1 = r1
             p.peakLiquidity = max(p.peakLiquidity, r0.doubleValue)
-        case .v2Swap, .v3Swap:
+        case .v2Swap(_, _, let a0in, _, let a0out, _):
+            // The pair's Sync precedes its Swap: the reserves are already the new ones.
             p.swapCount += 1
-            if case .v3Swap(_, _, _, _, let sqrtP, let liquidity, _) = event.payload {
-                p.sqrtPriceX96 = sqrtP
-                p.activeLiquidity = liquidity
+            if let price = p.price {
+                record(&p, SwapPoint(block: block, price: price, volume0: a0in.doubleValue + a0out.doubleValue,
+                                     boughtToken0: !a0out.isZero, liquidity: p.reserve0.doubleValue))
+            }
+        case .v3Swap(_, _, let amount0, _, let sqrtP, let liquidity, _):
+            p.swapCount += 1
+            p.sqrtPriceX96 = sqrtP
+            p.activeLiquidity = liquidity
+            if let price = p.price {
+                record(&p, SwapPoint(block: block, price: price, volume0: amount0.magnitude.doubleValue,
+                                     boughtToken0: amount0.isNegative, liquidity: liquidity.doubleValue))
             }
         case .v3Mint(_, _, _, _, let amount, _, _):
             p.positionLiquidity += amount.doubleValue
@@ -59,5 +55,21 @@ public struct PoolBook: Sendable {
         }
         pools[event.emitter] = p
         return p
+    }
+
+    mutating func created(_ address: Address, _ dex: PoolSnapshot.DEX, _ t0: Address, _ t1: Address, fee: UInt32, at block: UInt64) -> PoolSnapshot {
+        var p = pools[address] ?? PoolSnapshot(address: address, dex: dex)
+        p.token0 = t0
+        p.token1 = t1
+        p.fee = fee
+        p.createdBlock = block
+        p.lastBlock = block
+        pools[address] = p
+        return p
+    }
+
+    func record(_ p: inout PoolSnapshot, _ point: SwapPoint) {
+        if p.recentSwaps.count == PoolSnapshot.swapHistory { p.recentSwaps.removeFirst() }
+        p.recentSwaps.append(point)
     }
 }

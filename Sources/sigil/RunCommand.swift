@@ -26,7 +26,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         var enabled = cfg
         enabled.strategies.removeAll { gate.disabled[$0.name] != nil }
-        let engine = Engine(config: enabled)
+        let engine: Engine
+        do { engine = try Engine(config: enabled, models: gate.verified) } catch { fail("refusing to start: \(error)") }
         let store: OutputStore
         do { store = try OutputStore(sqlitePath: cfg.outputs.sqlite, jsonlPath: cfg.outputs.jsonl) } catch {
             fail("cannot open the outputs (\(cfg.outputs.sqlite), \(cfg.outputs.jsonl)): \(error)")
@@ -47,7 +48,8 @@ struct RunCommand: AsyncParsableCommand {
               + "\(summary.rejected.values.reduce(0, +)) rejected frames")
         let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         print("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
-              + "new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
+              + "signals: \(summary.signals["buy"] ?? 0) buy, \(summary.signals["sell"] ?? 0) sell, \(summary.vetoed) vetoed")
+        print("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
         print("  outputs: \(cfg.outputs.sqlite), \(cfg.outputs.jsonl)")
         for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("  rejected \(reason.rawValue): \(n)") }
     }

@@ -29,6 +29,7 @@ import Testing
         }
         #expect(failures.isEmpty)
         #expect(heads > 1000)
+        #expect(Set(events.map(\.id)).count == events.count, "every log has its own EventID (log indices are per block)")
         let oracle = try Peers.oracle(["replay", Self.replay])
         #expect(events.count == oracle.count)
         #expect(events.count > 5000)

@@ -5,24 +5,12 @@ import Testing
 
 /// Mutated and random input must give a typed error or a value, never a crash.
 @Suite struct MalformedInputTests {
-    /// A small deterministic generator so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func mutatedFramesNeverCrashTheDecoder() throws {
         var frames: [[UInt8]] = []
         let recording = try Recording(path: FrameDecoderTests.replay)
         recording.forEachFrame { if frames.count < 3000 { frames.append(Array($0)) } }
         let decoder = FrameDecoder(chainId: 1)
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix64(seed: 42)
         var outcomes: [String: Int] = [:]
         let alphabet = Array(#"{}[]",:0123456789abcdefxX"\ tnrue-"#.utf8)
         for (k, original) in frames.enumerated() {
@@ -49,7 +37,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrashTheABIDecoder() throws {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         let types: [[ABIType]] = try ["uint256", "(bytes,string[])", "uint8[3][]", "(int24,address,bool)[]", "bytes32", "string"]
             .map { [try ABIType(parsing: $0)] }
         var decoded = 0, rejected = 0

@@ -9,7 +9,7 @@ import Testing
 
     /// A model file with random weights: logistic, or an MLP 7→8→4→1.
     static func modelBytes(_ arch: String, seed: UInt64) throws -> [UInt8] {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let sizes = arch == "logistic" ? [7, 1] : [7, 8, 4, 1]
         let acts = arch == "logistic" ? ["sigmoid"] : ["relu", "tanh", "sigmoid"]
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
@@ -24,15 +24,6 @@ import Testing
             "normalization.mean": mean.map { "\($0)" }.joined(separator: ","),
             "normalization.std": std.map { "\($0)" }.joined(separator: ","),
         ])
-    }
-
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state
-        }
     }
 
     @Test(arguments: ["logistic", "mlp"])

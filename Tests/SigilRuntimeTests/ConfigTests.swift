@@ -54,7 +54,8 @@ import Testing
 
     @Test func theBundledStrategiesYamlIsValid() throws {
         let c = try ConfigLoader.load(path: Peers.root + "/strategies.yaml")
-        #expect(c.strategies.map(\.plugin) == ["rug-pull-guard"])
+        #expect(c.strategies.map(\.plugin) == ["model-signal", "rug-pull-guard"])
+        #expect(c.strategies[0].models == ["signal": "sigil/model-signal"])
     }
 
     @Test func syntaxErrorNamesTheLine() throws {
@@ -90,7 +91,13 @@ import Testing
 
     @Test func unknownPluginListsTheRegisteredOnes() throws {
         let e = try #require(Self.error(Self.replacing("    plugin: rug-pull-guard", "    plugin: rugpull")))
-        #expect(e.line == 9 && e.message.contains("unknown plugin 'rugpull'") && e.message.contains("registered plugins: rug-pull-guard"), "\(e)")
+        #expect(e.line == 9 && e.message.contains("unknown plugin 'rugpull'") && e.message.contains("registered plugins: model-signal, rug-pull-guard"), "\(e)")
+    }
+
+    @Test func aModelPluginWithoutItsModelIsRejected() throws {
+        let e = try #require(Self.error(Self.replacing("    plugin: rug-pull-guard\n    params:\n      min_share: 0.6\n      window_blocks: 20",
+                                                       "    plugin: model-signal")))
+        #expect(e.line == 8 && e.message.contains("needs a model for the role 'signal'"), "\(e)")
     }
 
     @Test func environmentReferences() throws {

@@ -46,7 +46,9 @@ public final class RugPullGuard: StrategyPlugin {
         self.parameters = parameters
     }
 
-    public convenience init(parameters values: ParameterValues) {
+    public static let modelRoles: [String] = []
+
+    public convenience init(parameters values: ParameterValues, models: [String: any PredictiveModel] = [:]) {
         self.init(parameters: Parameters(minShare: values.double("min_share"),
                                          maxAgeBlocks: UInt64(values.int("max_age_blocks")),
                                          windowBlocks: UInt64(values.int("window_blocks"))))

@@ -232,7 +232,9 @@ class Node:
             return None
         if r is None or r.get("block_number") is None:
             return None
-        return wire.receipt(r)
+        out = wire.receipt(r)
+        out["logs"] = [l for l in self.block_logs(out["blockHash"]) if l["transactionHash"] == out["transactionHash"]]
+        return out
 
     def rpc_eth_call(self, tx, block="latest", *overrides):
         call = wire.parse_read_call(tx)
@@ -278,7 +280,10 @@ class Node:
         logs = []
         for tx_hash in b["transactions"]:
             r = self.tester.get_transaction_receipt(tx_hash)
-            logs.extend(wire.log(entry) for entry in r["logs"])
+            for entry in r["logs"]:
+                # eth-tester numbers logs within their transaction; a node numbers them within
+                # the block, which is what makes (block hash, log index) an identity.
+                logs.append(wire.log(dict(entry, log_index=len(logs))))
         self._logs_cache[key] = logs
         return logs
 

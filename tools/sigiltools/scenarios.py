@@ -445,6 +445,9 @@ def rug_pull_v2(d: Driver, m: dict, steps: int, symbol="MOON", delay=15, share=0
     entry = d.label(kind, dex="v2", pool=pair.address.lower(), token=token.address.lower(),
                     creator=creator.address.lower(), share_pulled=share, txs=[])
     buys(d, token, range(1, min(delay, 25)), d.v2_swap)
+    if kind == "rug_pull":
+        # Latecomers keep buying after the pull, as they do on real chains.
+        buys(d, token, range(delay + 1, delay + 11), d.v2_swap, usd=500)
 
     def pull(d, m):
         lp = balance(d, pair, creator.address)
@@ -463,6 +466,7 @@ def rug_pull_v3(d: Driver, m: dict, steps: int):
     entry = d.label("rug_pull", dex="v3", pool=pool.address.lower(), token=token.address.lower(),
                     creator=creator.address.lower(), share_pulled=0.95, position=token_id, txs=[])
     buys(d, token, range(1, 10), lambda w, a, b, amt: d.v3_swap(w, a, b, amt, fee=10000))
+    buys(d, token, range(13, 23), lambda w, a, b, amt: d.v3_swap(w, a, b, amt, fee=10000), usd=500)
 
     def pull(d, m):
         liquidity = d.call(d.v3_positions, "positions", token_id)[7]

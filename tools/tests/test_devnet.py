@@ -166,3 +166,18 @@ def test_pause_makes_a_half_open_socket(devnet):
     assert len(ws.notifications(1, timeout=1.0)) == 1
     ws.close()
     fresh.close()
+
+
+def test_log_indices_are_numbered_within_the_block(devnet):
+    w, token = deploy_token(devnet)
+    devnet.rpc.call("sigil_setAutomine", False)
+    try:
+        hashes = [w.send(token, calldata("transfer(address,uint256)", ["address", "uint256"], [Account.from_key(DEV_KEYS[3]).address, i + 1]), wait=False) for i in range(3)]
+        [block_hash] = devnet.rpc.call("sigil_mine", 1)
+    finally:
+        devnet.rpc.call("sigil_setAutomine", True)
+    logs = devnet.rpc.call("eth_getLogs", {"blockHash": block_hash})
+    assert [l["logIndex"] for l in logs] == ["0x0", "0x1", "0x2"]
+    receipts = [devnet.rpc.call("eth_getTransactionReceipt", h) for h in hashes]
+    assert [r["logs"][0]["logIndex"] for r in receipts] == ["0x0", "0x1", "0x2"]
+    assert [r["logs"][0] for r in receipts] == logs

@@ -159,6 +159,12 @@ public enum ConfigLoader {
                     roles[role] = id
                 }
             }
+            for role in plugin.modelRoles where roles[role] == nil {
+                throw r.fail(n, "plugin \(kind) needs a model for the role '\(role)': add models: {\(role): <model id>}")
+            }
+            if let extra = roles.keys.first(where: { !plugin.modelRoles.contains($0) }) {
+                throw r.fail(m["models"] ?? n, "plugin \(kind) has no model role '\(extra)'; its roles: \(plugin.modelRoles.joined(separator: ", "))")
+            }
             return .init(name: name, plugin: kind, optional: optional, pools: pools, models: roles,
                          parameters: try parameters(m["params"], specs: plugin.parameterSpecs, plugin: kind))
         }

@@ -5,6 +5,13 @@ public import SigilPluginAPI
 /// the directory of the file they came from.
 public struct SigilConfig: Hashable, Sendable {
     public struct Feed: Hashable, Sendable {
+        public init(name: String, kind: Kind, path: String, chainId: UInt64?) {
+            self.name = name
+            self.kind = kind
+            self.path = path
+            self.chainId = chainId
+        }
+
         public enum Kind: String, Hashable, Sendable, CaseIterable { case replay }
         public var name: String
         public var kind: Kind

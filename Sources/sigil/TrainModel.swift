@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import SigilContrib
+import SigilRuntime
+
+/// `sigil train-model`: train a model-signal model on recorded feed data.
+struct TrainModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-model",
+        abstract: "Train a model-signal model (logistic or MLP) on recorded feed data.",
+        discussion: "Deterministic: the same data, options and seed write a byte-identical file."
+    )
+
+    @Option(name: .customLong("data"), help: "A recording (.jsonl or .jsonl.gz); repeat for several.")
+    var data: [String]
+
+    @Option(help: "Where to write the model (.safetensors).")
+    var out: String
+
+    @Option(help: "logistic or mlp.")
+    var arch: String = "logistic"
+
+    @Option(help: "Hidden units (mlp).")
+    var hidden: Int = 8
+
+    @Option(help: "Label horizon: the price this many swaps later.")
+    var horizon: Int = 8
+
+    @Option(help: "Maximum epochs.")
+    var epochs: Int = 400
+
+    @Option(help: "Random seed of the initial weights.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard let _ = Trainer.Options.Architecture(rawValue: arch) else { throw ValidationError("--arch must be logistic or mlp") }
+        guard (1...256).contains(hidden), (1...10_000).contains(epochs), (1...1000).contains(horizon) else {
+            throw ValidationError("--hidden 1…256, --epochs 1…10000, --horizon 1…1000")
+        }
+    }
+
+    func run() throws {
+        var recordings: [(path: String, chainId: UInt64)] = []
+        for path in data {
+            let feed = SigilConfig.Feed(name: path, kind: .replay, path: path, chainId: nil)
+            recordings.append((path, try ReplayRun.chainId(of: feed)))
+        }
+        let dataset = try Dataset.build(recordings: recordings, horizon: horizon)
+        var o = Trainer.Options()
+        o.architecture = .init(rawValue: arch)!
+        o.hidden = hidden
+        o.epochs = epochs
+        o.seed = seed
+        let (bytes, r) = try Trainer.train(dataset, o)
+        try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: out))
+        print("\(out): \(arch), \(dataset.rows) rows (\(r.trainRows) train, \(r.validationRows) validation), best epoch \(r.bestEpoch) of \(r.epochsRun)")
+        print(String(format: "  loss train %.4f validation %.4f; accuracy train %.3f validation %.3f (always-up %.3f)",
+                     r.trainLoss, r.validationLoss, r.trainAccuracy, r.validationAccuracy, r.validationBaseRate))
+    }
+}
