@@ -23,7 +23,8 @@ public struct PoolBook: Sendable {
             break
         }
         let dex: PoolSnapshot.DEX = event.payload.kind.hasPrefix("v2.") ? .uniswapV2 : .uniswapV3
-        var p = pools[event.emitter] ?? PoolSnapshot(address: event.emitter, dex: dex)
+        // Take the pool out while it changes, so its swap history is not copied on write.
+        var p = pools.removeValue(forKey: event.emitter) ?? PoolSnapshot(address: event.emitter, dex: dex)
         p.lastBlock = block
         switch event.payload {
         case .v2Sync(let r0, let r1):

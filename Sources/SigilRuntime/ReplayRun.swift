@@ -18,6 +18,8 @@ public struct ReplayRun {
         public var vetoed = 0
         public var lastBlock: UInt64 = 0
         public var seconds: Double = 0
+        /// True when `shouldStop` ended the run before the recordings did.
+        public var stoppedEarly = false
     }
 
     /// Resolves a feed's chain id: configured, or from manifest.json beside the recording.
@@ -34,7 +36,10 @@ public struct ReplayRun {
     }
 
     /// Processes every frame; `status` is called about once a second and at the end.
+    /// `shouldStop` is polled between frames; when it says so, what was processed is committed
+    /// and the run ends early.
     public static func run(config: SigilConfig, engine: Engine, store: OutputStore,
+                           shouldStop: () -> Bool = { false },
                            status: (Summary) -> Void = { _ in }) throws -> Summary {
         var s = Summary()
         let start = ContinuousClock.now
@@ -45,7 +50,11 @@ public struct ReplayRun {
             var pending: [OutputRecord] = []
             var storeError: (any Error)?
             recording.forEachFrame { frame in
-                guard storeError == nil else { return }
+                guard storeError == nil, !s.stoppedEarly else { return }
+                if s.frames % 256 == 0, shouldStop() {
+                    s.stoppedEarly = true
+                    return
+                }
                 s.frames += 1
                 switch Result(catching: { () throws(FrameError) in try decoder.decode(frame) }) {
                 case .failure(let e):
@@ -70,6 +79,7 @@ public struct ReplayRun {
             }
             if let storeError { throw storeError }
             try flush(&pending, store, &s)
+            if s.stoppedEarly { break }
         }
         s.seconds = (ContinuousClock.now - start).seconds
         status(s)

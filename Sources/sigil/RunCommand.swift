@@ -16,6 +16,8 @@ struct RunCommand: AsyncParsableCommand {
     var config: String = "strategies.yaml"
 
     func run() async throws {
+        // SIGINT/SIGTERM from here on: stop between frames, commit what was processed, print the summary.
+        let stop = StopSignal()
         let start = ContinuousClock.now
         let cfg: SigilConfig
         do { cfg = try ConfigLoader.load(path: config) } catch { fail("\(error)") }
@@ -33,29 +35,65 @@ struct RunCommand: AsyncParsableCommand {
             fail("cannot open the outputs (\(cfg.outputs.sqlite), \(cfg.outputs.jsonl)): \(error)")
         }
         let ready = (ContinuousClock.now - start).components
-        print("ready in \(ready.seconds * 1000 + ready.attoseconds / 1_000_000_000_000_000) ms: \(cfg.feeds.count) feed(s), "
+        say("ready in \(ready.seconds * 1000 + ready.attoseconds / 1_000_000_000_000_000) ms: \(cfg.feeds.count) feed(s), "
               + "\(engine.strategies.count) strateg\(engine.strategies.count == 1 ? "y" : "ies"), \(gate.verified.count) verified model(s)")
         let summary: ReplayRun.Summary
         do {
-            summary = try ReplayRun.run(config: enabled, engine: engine, store: store) { s in
-                print(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
+            summary = try ReplayRun.run(config: enabled, engine: engine, store: store, shouldStop: { stop.received != nil }) { s in
+                say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
             }
             try store.close()
         } catch {
             fail("\(error)")
         }
-        print("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
+        if summary.stoppedEarly, let sig = stop.received { say("stopped by \(sig); everything processed so far is stored") }
+        say("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
               + "\(summary.rejected.values.reduce(0, +)) rejected frames")
         let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
+        say("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
               + "signals: \(summary.signals["buy"] ?? 0) buy, \(summary.signals["sell"] ?? 0) sell, \(summary.vetoed) vetoed")
-        print("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
-        print("  outputs: \(cfg.outputs.sqlite), \(cfg.outputs.jsonl)")
-        for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("  rejected \(reason.rawValue): \(n)") }
+        say("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
+        say("  outputs: \(cfg.outputs.sqlite), \(cfg.outputs.jsonl)")
+        for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { say("  rejected \(reason.rawValue): \(n)") }
+    }
+
+    /// Writes a line straight to stdout, unbuffered, so status lines reach a pipe or a log file
+    /// as they happen.
+    func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("sigil run: \(message)\n".utf8))
         Foundation.exit(2)
+    }
+}
+
+/// Records the first SIGINT or SIGTERM instead of dying on it.
+final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var name: String?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for (sig, label) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.set(label) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func set(_ label: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if name == nil { name = label }
+    }
+
+    var received: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return name
     }
 }
