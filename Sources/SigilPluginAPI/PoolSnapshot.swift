@@ -18,7 +18,11 @@ public struct PoolSnapshot: Hashable, Sendable {
     public var reserve1: UInt256
     /// V3 price and in-range liquidity (from Swap).
     public var sqrtPriceX96: UInt256
-    public var activeLiquidity: UInt256
+    /// V3: the liquidity in range at the current price (from Swap, adjusted by in-range Mint
+    /// and Burn).
+    public var activeLiquidity: Double
+    /// V3: the current tick, once a swap has shown it.
+    public var tick: Int32?
     /// V3: liquidity minted minus burned over all positions the feed saw.
     public var positionLiquidity: Double
     /// The largest liquidity the pool has held (V2: reserve0; V3: position liquidity).
@@ -38,7 +42,7 @@ public struct PoolSnapshot: Hashable, Sendable {
         reserve0 = .zero
         reserve1 = .zero
         sqrtPriceX96 = .zero
-        activeLiquidity = .zero
+        activeLiquidity = 0
         positionLiquidity = 0
         peakLiquidity = 0
         lastBlock = 0

@@ -38,19 +38,22 @@ public struct PoolBook: Sendable {
                 record(&p, SwapPoint(block: block, price: price, volume0: a0in.doubleValue + a0out.doubleValue,
                                      boughtToken0: !a0out.isZero, liquidity: p.reserve0.doubleValue))
             }
-        case .v3Swap(_, _, let amount0, _, let sqrtP, let liquidity, _):
+        case .v3Swap(_, _, let amount0, _, let sqrtP, let liquidity, let tick):
             p.swapCount += 1
             p.sqrtPriceX96 = sqrtP
-            p.activeLiquidity = liquidity
+            p.activeLiquidity = liquidity.doubleValue
+            p.tick = tick
             if let price = p.price {
                 record(&p, SwapPoint(block: block, price: price, volume0: amount0.magnitude.doubleValue,
                                      boughtToken0: amount0.isNegative, liquidity: liquidity.doubleValue))
             }
-        case .v3Mint(_, _, _, _, let amount, _, _):
+        case .v3Mint(_, _, let lower, let upper, let amount, _, _):
             p.positionLiquidity += amount.doubleValue
             p.peakLiquidity = max(p.peakLiquidity, p.positionLiquidity)
-        case .v3Burn(_, _, _, let amount, _, _):
+            if p.tick.map({ lower <= $0 && $0 < upper }) ?? true { p.activeLiquidity += amount.doubleValue }
+        case .v3Burn(_, let lower, let upper, let amount, _, _):
             p.positionLiquidity = max(0, p.positionLiquidity - amount.doubleValue)
+            if p.tick.map({ lower <= $0 && $0 < upper }) ?? true { p.activeLiquidity = max(0, p.activeLiquidity - amount.doubleValue) }
         default:
             break
         }
