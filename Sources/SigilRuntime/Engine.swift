@@ -14,14 +14,17 @@ public final class Engine {
 
     public private(set) var book = PoolBook()
     public private(set) var gate: RiskGate
+    /// The paper portfolio, when the configuration has one.
+    public let portfolio: PaperPortfolio?
     public let strategies: [Strategy]
     public private(set) var eventsProcessed = 0
     public private(set) var retractions = 0
     var seen = Set<EventID>()
 
-    public init(strategies: [Strategy], gate: RiskGate = RiskGate(severity: .high, blocks: 300)) {
+    public init(strategies: [Strategy], gate: RiskGate = RiskGate(severity: .high, blocks: 300), portfolio: PaperPortfolio? = nil) {
         self.strategies = strategies
         self.gate = gate
+        self.portfolio = portfolio
     }
 
     /// Builds the strategies a configuration names, handing each its verified models by role.
@@ -37,7 +40,11 @@ public final class Engine {
             strategies.append(Strategy(name: s.name, kind: s.plugin, plugin: try type.init(parameters: s.parameters, models: roles),
                                        pools: Set(s.pools)))
         }
-        self.init(strategies: strategies, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks))
+        let portfolio = config.portfolio.map {
+            PaperPortfolio(cashToken: $0.cashToken, decimals: $0.cashDecimals, cash: $0.cash, tradeSize: $0.tradeSize)
+        }
+        self.init(strategies: strategies, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks),
+                  portfolio: portfolio)
     }
 
     /// Processes one event; a log seen before (same chain, block hash and log index) is
@@ -50,6 +57,7 @@ public final class Engine {
         guard seen.insert(event.id).inserted else { return [] }
         eventsProcessed += 1
         guard let pool = book.apply(event) else { return [] }
+        portfolio?.mark(pool)
         var out: [OutputRecord] = []
         for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
             guard s.pools.isEmpty || s.pools.contains(pool.address) else { continue }
@@ -61,6 +69,9 @@ public final class Engine {
                 case .signal(let sig):
                     let vetoed = gate.vetoes(sig, token0: pool.token0, token1: pool.token1)
                     out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: vetoed)))
+                    if !vetoed, let fill = portfolio?.execute(sig, pool: pool) {
+                        out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .fill(fill, side: sig.side)))
+                    }
                 }
             }
         }

@@ -16,6 +16,7 @@ public struct ReplayRun {
         public var alertsBySeverity: [String: Int] = [:]
         public var signals: [String: Int] = [:]
         public var vetoed = 0
+        public var fills = 0
         public var lastBlock: UInt64 = 0
         public var seconds: Double = 0
         /// True when `shouldStop` ended the run before the recordings did.
@@ -81,6 +82,7 @@ public struct ReplayRun {
             try flush(&pending, store, &s)
             if s.stoppedEarly { break }
         }
+        if let p = engine.portfolio { try store.savePortfolio(p, block: s.lastBlock) }
         s.seconds = (ContinuousClock.now - start).seconds
         status(s)
         return s
@@ -96,6 +98,7 @@ public struct ReplayRun {
             case .alert(let a): s.alertsBySeverity[a.severity.rawValue, default: 0] += 1
             case .signal(let sig, let vetoed):
                 if vetoed { s.vetoed += 1 } else { s.signals[sig.side.rawValue, default: 0] += 1 }
+            case .fill: s.fills += 1
             }
         }
         pending.removeAll(keepingCapacity: true)

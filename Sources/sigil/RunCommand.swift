@@ -52,6 +52,10 @@ struct RunCommand: AsyncParsableCommand {
         let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         say("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
               + "signals: \(summary.signals["buy"] ?? 0) buy, \(summary.signals["sell"] ?? 0) sell, \(summary.vetoed) vetoed")
+        if let p = engine.portfolio {
+            say(String(format: "  paper portfolio: %d fills, equity %.2f (PnL %+.2f, %+.2f%%)", p.fills, p.equity, p.pnl,
+                       100 * p.pnl / max(p.initialCash / p.cashScale, 1e-9)))
+        }
         say("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
         say("  outputs: \(cfg.outputs.sqlite), \(cfg.outputs.jsonl)")
         for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { say("  rejected \(reason.rawValue): \(n)") }

@@ -3,6 +3,7 @@ import Foundation
 import SigilChain
 import SigilCore
 import SigilModels
+import SigilRuntime
 
 /// `sigil verify-model FILE --model ID …`: hash a weights file and compare it with the registry.
 struct VerifyModel: AsyncParsableCommand {
@@ -34,6 +35,9 @@ struct VerifyModel: AsyncParsableCommand {
     @Option(help: "A registry snapshot file (eth_getLogs of the registry's events).")
     var snapshot: String?
 
+    @Option(help: "Take the registry and the allowed publishers from this strategies.yaml.")
+    var config: String?
+
     @Option(name: .customLong("publisher"), help: "An allowed publisher address; repeat for several.")
     var publishers: [String] = []
 
@@ -41,12 +45,11 @@ struct VerifyModel: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if snapshot == nil, rpc == nil || registry == nil {
-            throw ValidationError("give --snapshot FILE, or --rpc URL with --registry ADDRESS")
+        let sources = [config != nil, snapshot != nil, rpc != nil || registry != nil].filter { $0 }.count
+        guard sources == 1 else {
+            throw ValidationError("give one registry: --config FILE, --snapshot FILE, or --rpc URL with --registry ADDRESS")
         }
-        if snapshot != nil, rpc != nil || registry != nil {
-            throw ValidationError("give either --snapshot or --rpc/--registry, not both")
-        }
+        if (rpc == nil) != (registry == nil) { throw ValidationError("--rpc and --registry go together") }
         if let registry, Address(hex: registry) == nil { throw ValidationError("--registry \(registry) is not an address") }
         if version != "latest", UInt64(version) == nil { throw ValidationError("--version must be a number or 'latest'") }
         for p in publishers where Address(hex: p) == nil { throw ValidationError("--publisher \(p) is not an address") }
@@ -54,7 +57,18 @@ struct VerifyModel: AsyncParsableCommand {
 
     func run() async throws {
         let source: any ModelRegistrySource
-        if let snapshot {
+        var allowedFromConfig: [Address] = []
+        if let config {
+            let cfg: SigilConfig
+            do { cfg = try ConfigLoader.load(path: config) } catch { fail("\(error)") }
+            allowedFromConfig = cfg.publishers
+            switch cfg.registry {
+            case .snapshot(let path):
+                do { source = try ModelRegistrySnapshot(path: path) } catch { fail(error.description) }
+            case .onChain(let url, let address):
+                source = OnChainModelRegistry(rpc: HTTPRPCClient(url: url), address: address)
+            }
+        } else if let snapshot {
             do { source = try ModelRegistrySnapshot(path: snapshot) } catch { fail(error.description) }
         } else {
             source = OnChainModelRegistry(rpc: HTTPRPCClient(url: rpc!), address: Address(hex: registry!)!)
@@ -67,7 +81,8 @@ struct VerifyModel: AsyncParsableCommand {
         } catch {
             fail("model \(model) (\(id)) version \(selector): \(error)")
         }
-        let allowed = publishers.isEmpty ? nil : Set(publishers.compactMap { Address(hex: $0) })
+        let listed = publishers.compactMap { Address(hex: $0) } + allowedFromConfig
+        let allowed = listed.isEmpty ? nil : Set(listed)
         let result: ModelVerification
         do {
             result = try ModelVerification.check(file: file, against: entry, allowedPublishers: allowed)

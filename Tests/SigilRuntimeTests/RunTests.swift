@@ -40,6 +40,8 @@ import Testing
             #expect(summary.alertsBySeverity == ["critical": 3])
             if run == 1 { first = summary.newOutputs }
             #expect(summary.newOutputs == (run == 1 ? summary.outputs : 0))
+            let saved = try #require(try store.savedPortfolio())
+            #expect(saved.fills == summary.fills && summary.fills > 0)
             try store.close()
         }
         #expect(first > 3, "alerts and signals")
@@ -62,7 +64,21 @@ import Testing
                 #expect((model["weightsHash"] as! String).count == 66)
             }
         }
-        #expect(types["alert"] == 3 && (types["signal"] ?? 0) > 0)
+        #expect(types["alert"] == 3 && (types["signal"] ?? 0) > 0 && (types["fill"] ?? 0) > 0)
+    }
+
+    @Test func everyBundledModelVerifies() throws {
+        for (id, file) in [("sigil/model-signal", "model-signal-logistic"), ("sigil/model-signal-mlp", "model-signal-mlp")] {
+            let path = Peers.root + "/models/\(file).safetensors"
+            let bySnapshot = try Peers.sigil(["verify-model", path, "--model", id, "--snapshot", Peers.root + "/models/registry-snapshot.json"])
+            #expect(bySnapshot.status == 0 && bySnapshot.out.hasPrefix("MATCH"), "\(bySnapshot)")
+            let (config, dir) = try Self.tempConfig()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let byConfig = try Peers.sigil(["verify-model", path, "--model", id, "--config", config, "--json"])
+            #expect(byConfig.status == 0 && byConfig.out.contains(#""verdict":"match""#), "\(byConfig)")
+        }
+        let both = try Peers.sigil(["verify-model", "x", "--model", "m", "--snapshot", "s", "--rpc", "http://x"])
+        #expect(both.status != 0 && both.err.contains("give one registry"))
     }
 
     @Test func theCommandRunsEndToEnd() throws {

@@ -25,8 +25,11 @@ import Testing
         for r in records { if case .alert(let a) = r.body { alertBlock[a.pool] = a.cause.blockNumber } }
         #expect(alertBlock.count == 3)
         var vetoed = 0, freeBuys = 0
+        var filledCauses = Set<EventID>()
+        for r in records { if case .fill(let f, _) = r.body { filledCauses.insert(f.cause) } }
         for r in records {
             guard case .signal(let s, let isVetoed) = r.body else { continue }
+            if isVetoed { #expect(!filledCauses.contains(s.cause), "a vetoed signal is never filled") }
             if let at = alertBlock[s.pool], s.cause.blockNumber >= at, s.cause.blockNumber <= at + config.risk.vetoBlocks {
                 #expect(isVetoed, "a signal on \(s.pool) \(s.cause.blockNumber - at) blocks after its rug-pull alert")
                 vetoed += isVetoed ? 1 : 0

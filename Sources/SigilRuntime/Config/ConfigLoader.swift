@@ -7,7 +7,7 @@ import Yams
 /// out-of-range value, a missing model file or an unknown plugin is a `ConfigError` naming
 /// the file, line and column.
 public enum ConfigLoader {
-    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "outputs"]
+    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs"]
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SigilConfig {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -123,6 +123,17 @@ public enum ConfigLoader {
                 if let b = m["veto_blocks"] { risk.vetoBlocks = UInt64(try r.int(b, "veto_blocks", in: 0...10_000_000)) }
             }
 
+            var portfolio: SigilConfig.Portfolio?
+            if let pn = top["portfolio"] {
+                let m = try r.mapping(pn, "portfolio", keys: ["cash_token", "cash_decimals", "cash", "trade_size"])
+                guard let token = m["cash_token"] else { throw r.fail(pn, "portfolio needs a 'cash_token' address") }
+                var p = SigilConfig.Portfolio(cashToken: try r.address(token, "cash_token"), cashDecimals: 6, cash: 100_000, tradeSize: 1_000)
+                if let d = m["cash_decimals"] { p.cashDecimals = Int(try r.int(d, "cash_decimals", in: 0...36)) }
+                if let c = m["cash"] { p.cash = try r.double(c, "cash", in: 0...1e15) }
+                if let t = m["trade_size"] { p.tradeSize = try r.double(t, "trade_size", in: 0...1e15) }
+                portfolio = p
+            }
+
             var outputs = SigilConfig.Outputs(jsonl: base.appendingPathComponent("out/outputs.jsonl").standardizedFileURL.path,
                                               sqlite: base.appendingPathComponent("out/sigil.sqlite").standardizedFileURL.path)
             if let on = top["outputs"] {
@@ -131,7 +142,7 @@ public enum ConfigLoader {
                 if let s = m["sqlite"] { outputs.sqlite = try path(s, "sqlite output", mustExist: false) }
             }
             return SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
-                               strategies: strategies, risk: risk, outputs: outputs)
+                               strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
         }
 
         func strategy(_ n: Node, models: [SigilConfig.Model], taken: Set<String>) throws(ConfigError) -> SigilConfig.Strategy {

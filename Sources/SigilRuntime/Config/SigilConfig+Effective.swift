@@ -26,6 +26,11 @@ extension SigilConfig {
             for (k, v) in s.parameters.values.sorted(by: { $0.key < $1.key }) { out.append("      \(k): \(v)") }
         }
         out += ["risk:", "  veto_severity: \(risk.vetoSeverity.rawValue)", "  veto_blocks: \(risk.vetoBlocks)"]
+        if let p = portfolio {
+            out += ["portfolio:", "  cash_token: \"\(p.cashToken)\"", "  cash_decimals: \(p.cashDecimals)", "  cash: \(p.cash)", "  trade_size: \(p.tradeSize)"]
+        } else {
+            out.append("portfolio: none")
+        }
         out += ["outputs:", "  jsonl: \(outputs.jsonl)", "  sqlite: \(outputs.sqlite)"]
         return out.joined(separator: "\n") + "\n"
     }

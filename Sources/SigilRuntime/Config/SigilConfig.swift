@@ -53,6 +53,15 @@ public struct SigilConfig: Hashable, Sendable {
         public var vetoBlocks: UInt64
     }
 
+    public struct Portfolio: Hashable, Sendable {
+        public var cashToken: Address
+        public var cashDecimals: Int
+        /// Starting cash, whole units.
+        public var cash: Double
+        /// Cash spent per buy, whole units.
+        public var tradeSize: Double
+    }
+
     public struct Outputs: Hashable, Sendable {
         public var jsonl: String
         public var sqlite: String
@@ -65,5 +74,7 @@ public struct SigilConfig: Hashable, Sendable {
     public var models: [Model]
     public var strategies: [Strategy]
     public var risk: Risk
+    /// The paper portfolio; nil: none.
+    public var portfolio: Portfolio?
     public var outputs: Outputs
 }

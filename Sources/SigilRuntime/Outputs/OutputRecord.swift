@@ -8,6 +8,8 @@ public struct OutputRecord: Hashable, Sendable {
         case alert(Alert)
         /// A signal, and whether the risk gate vetoed it (vetoed signals are kept, marked).
         case signal(Signal, vetoed: Bool)
+        /// A paper fill of a signal.
+        case fill(Fill, side: Signal.Side)
     }
 
     public var strategy: String
@@ -24,6 +26,7 @@ public struct OutputRecord: Hashable, Sendable {
         switch body {
         case .alert(let a): a.cause
         case .signal(let s, _): s.cause
+        case .fill(let f, _): f.cause
         }
     }
 
@@ -32,6 +35,7 @@ public struct OutputRecord: Hashable, Sendable {
         switch body {
         case .alert: "alert"
         case .signal(_, let vetoed): vetoed ? "vetoed_signal" : "signal"
+        case .fill: "fill"
         }
     }
 
@@ -39,6 +43,7 @@ public struct OutputRecord: Hashable, Sendable {
         switch body {
         case .alert(let a): a.pool
         case .signal(let s, _): s.pool
+        case .fill(let f, _): f.pool
         }
     }
 
@@ -48,6 +53,7 @@ public struct OutputRecord: Hashable, Sendable {
         switch body {
         case .alert(let a): "alert:\(strategy):\(a.alertId):\(a.cause.chainId):\(a.cause.blockHash):\(a.cause.logIndex)"
         case .signal(let s, _): "signal:\(strategy):\(s.side.rawValue):\(s.cause.chainId):\(s.cause.blockHash):\(s.cause.logIndex)"
+        case .fill(let f, let side): "fill:\(strategy):\(side.rawValue):\(f.cause.chainId):\(f.cause.blockHash):\(f.cause.logIndex)"
         }
     }
 
@@ -79,6 +85,10 @@ public struct OutputRecord: Hashable, Sendable {
                 o["model"] = ["id": m.id, "version": m.version, "weightsHash": "\(m.weightsHash)"] as [String: Any]
             }
             obj["signal"] = o
+        case .fill(let f, let side):
+            obj["type"] = "fill"
+            obj["fill"] = ["side": side.rawValue, "pool": "\(f.pool)", "tokenIn": "\(f.tokenIn)", "amountIn": f.amountIn,
+                           "tokenOut": "\(f.tokenOut)", "amountOut": f.amountOut] as [String: Any]
         }
         let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

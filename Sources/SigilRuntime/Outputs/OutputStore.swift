@@ -38,6 +38,13 @@ public final class OutputStore {
                 CREATE INDEX outputs_pool ON outputs(pool);
                 """)
         }
+        migrator.registerMigration("v2-portfolio") { db in
+            try db.execute(sql: """
+                CREATE TABLE positions (token TEXT PRIMARY KEY, balance REAL NOT NULL, mark REAL, block_number INTEGER NOT NULL);
+                CREATE TABLE portfolio (id INTEGER PRIMARY KEY CHECK (id = 1), cash_token TEXT NOT NULL, initial_cash REAL NOT NULL,
+                    equity REAL NOT NULL, pnl REAL NOT NULL, fills INTEGER NOT NULL, block_number INTEGER NOT NULL);
+                """)
+        }
         try migrator.migrate(db)
         if !FileManager.default.fileExists(atPath: jsonlPath), !FileManager.default.createFile(atPath: jsonlPath, contents: nil) {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: jsonlPath])
@@ -73,6 +80,29 @@ public final class OutputStore {
             jsonl.write(Data(fresh.map { $0.json + "\n" }.joined().utf8))
         }
         return fresh
+    }
+
+    /// Saves the paper portfolio's positions and PnL (replacing the previous state).
+    public func savePortfolio(_ p: PaperPortfolio, block: UInt64) throws {
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM positions")
+            for (token, balance) in p.balances.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: "INSERT INTO positions (token, balance, mark, block_number) VALUES (?, ?, ?, ?)",
+                               arguments: ["\(token)", balance, p.marks[token], Int64(block)])
+            }
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO portfolio (id, cash_token, initial_cash, equity, pnl, fills, block_number)
+                VALUES (1, ?, ?, ?, ?, ?, ?)
+                """, arguments: ["\(p.cashToken)", p.initialCash / p.cashScale, p.equity, p.pnl, p.fills, Int64(block)])
+        }
+    }
+
+    /// The saved portfolio row: equity, PnL and fills.
+    public func savedPortfolio() throws -> (equity: Double, pnl: Double, fills: Int)? {
+        try db.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT equity, pnl, fills FROM portfolio WHERE id = 1") else { return nil }
+            return (row["equity"], row["pnl"], row["fills"])
+        }
     }
 
     /// Outputs stored, by type.
