@@ -1,0 +1,52 @@
+import Foundation
+public import ServiceLifecycle
+public import SigilModels
+import Synchronization
+
+/// `sigil run` on replay feeds as a swift-service-lifecycle `Service`: it builds the engine and
+/// the output store inside `run()`, plays every recording, and on graceful shutdown (SIGINT or
+/// SIGTERM through the `ServiceGroup`) stops between two frames, commits what it processed and
+/// saves the portfolio. The outcome is left in `outcome` for the caller to report.
+public struct ReplayService: Service {
+    /// What a finished (or stopped) run produced.
+    public struct Outcome: Sendable {
+        public var summary: ReplayRun.Summary
+        public var strategies: Int
+        public var portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?
+    }
+
+    public final class OutcomeBox: Sendable {
+        let value = Mutex<Outcome?>(nil)
+        public init() {}
+        public var outcome: Outcome? { value.withLock { $0 } }
+    }
+
+    let config: SigilConfig
+    let models: [String: NeuralModel]
+    let status: @Sendable (ReplayRun.Summary) -> Void
+    let onReady: @Sendable (_ strategies: Int) -> Void
+    public let outcome: OutcomeBox
+
+    /// `onReady` is called once the engine and the store are open, inside the service group
+    /// (so its signal handling is in place).
+    public init(config: SigilConfig, models: [String: NeuralModel], outcome: OutcomeBox,
+                onReady: @escaping @Sendable (_ strategies: Int) -> Void = { _ in },
+                status: @escaping @Sendable (ReplayRun.Summary) -> Void) {
+        self.config = config
+        self.models = models
+        self.outcome = outcome
+        self.onReady = onReady
+        self.status = status
+    }
+
+    public func run() async throws {
+        let engine = try Engine(config: config, models: models)
+        let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
+        onReady(engine.strategies.count)
+        let summary = try ReplayRun.run(config: config, engine: engine, store: store,
+                                        shouldStop: { Task.isShuttingDownGracefully }, status: status)
+        try store.close()
+        let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+        outcome.value.withLock { $0 = Outcome(summary: summary, strategies: engine.strategies.count, portfolio: p) }
+    }
+}
