@@ -22,14 +22,9 @@ public struct ModelGate {
         var outcome = Outcome()
         var failures: [String: String] = [:]
         let source: any ModelRegistrySource
-        switch config.registry {
-        case .snapshot(let path):
-            do { source = try ModelRegistrySnapshot(path: path) } catch {
-                if config.models.isEmpty { return outcome }
-                throw Refusal(description: "registry: \(error)")
-            }
-        case .onChain(let rpc, let address):
-            source = OnChainModelRegistry(rpc: HTTPRPCClient(url: rpc), address: address)
+        do { source = try config.registry.source() } catch {
+            if config.models.isEmpty { return outcome }
+            throw Refusal(description: "registry: \(error)")
         }
         let allowed = config.publishers.isEmpty ? nil : Set(config.publishers)
         for m in config.models {

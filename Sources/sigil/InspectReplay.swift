@@ -3,6 +3,7 @@ import Foundation
 import SigilChain
 import SigilCore
 import SigilFeeds
+import SigilRuntime
 
 /// `sigil inspect-replay FILE…`: decode recorded frames and summarise them.
 struct InspectReplay: ParsableCommand {
@@ -19,7 +20,12 @@ struct InspectReplay: ParsableCommand {
 
     func run() throws {
         for file in files {
-            let chain = try chainId ?? Self.manifestChainId(besides: file)
+            let chain: UInt64
+            do {
+                chain = try ReplayRun.chainId(of: .init(name: file, kind: .replay, path: file, chainId: chainId))
+            } catch {
+                throw ValidationError("\(error); give --chain-id")
+            }
             let recording: Recording
             do { recording = try Recording(path: file) } catch { throw ValidationError(error.description) }
             let s = RecordingSummary(recording: recording, decoder: FrameDecoder(chainId: chain))
@@ -34,16 +40,5 @@ struct InspectReplay: ParsableCommand {
                 print("    \(a) \(n) events\(reserves)")
             }
         }
-    }
-
-    static func manifestChainId(besides file: String) throws -> UInt64 {
-        let manifest = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("manifest.json")
-        guard let data = try? Data(contentsOf: manifest),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let id = obj["chainId"] as? NSNumber
-        else {
-            throw ValidationError("no --chain-id given and no readable manifest.json with a chainId beside \(file)")
-        }
-        return id.uint64Value
     }
 }

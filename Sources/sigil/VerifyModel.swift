@@ -56,23 +56,20 @@ struct VerifyModel: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source: any ModelRegistrySource
+        let registrySpec: SigilConfig.Registry
         var allowedFromConfig: [Address] = []
         if let config {
             let cfg: SigilConfig
             do { cfg = try ConfigLoader.load(path: config) } catch { fail("\(error)") }
             allowedFromConfig = cfg.publishers
-            switch cfg.registry {
-            case .snapshot(let path):
-                do { source = try ModelRegistrySnapshot(path: path) } catch { fail(error.description) }
-            case .onChain(let url, let address):
-                source = OnChainModelRegistry(rpc: HTTPRPCClient(url: url), address: address)
-            }
+            registrySpec = cfg.registry
         } else if let snapshot {
-            do { source = try ModelRegistrySnapshot(path: snapshot) } catch { fail(error.description) }
+            registrySpec = .snapshot(path: snapshot)
         } else {
-            source = OnChainModelRegistry(rpc: HTTPRPCClient(url: rpc!), address: Address(hex: registry!)!)
+            registrySpec = .onChain(rpc: rpc!, address: Address(hex: registry!)!)
         }
+        let source: any ModelRegistrySource
+        do { source = try registrySpec.source() } catch { fail(error.description) }
         let selector: ModelVersionSelector = version == "latest" ? .latest : .pinned(UInt64(version)!)
         let id = ModelID.parse(model)
         let entry: RegistryEntry

@@ -9,7 +9,6 @@
 """
 import argparse
 import json
-import urllib.request  # noqa: F401  (HTTPRPC uses it)
 
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector

@@ -237,7 +237,7 @@ class Node:
         return out
 
     def rpc_eth_call(self, tx, block="latest", *overrides):
-        call = wire.parse_read_call(tx)
+        call = wire.parse_call(tx)
         free = not wire.names_fee(call)
         if free:
             call["gas_price"] = FREE_CALL_GAS_PRICE
@@ -251,7 +251,7 @@ class Node:
 
     def rpc_eth_estimateGas(self, tx, block="latest"):
         try:
-            return wire.qty(self.tester.estimate_gas(wire.parse_read_call(tx), wire.parse_block_tag(block)))
+            return wire.qty(self.tester.estimate_gas(wire.parse_call(tx), wire.parse_block_tag(block)))
         except Reverted as e:
             raise revert_error(e) from e
 
@@ -443,49 +443,40 @@ class Node:
         head = self.tester.get_block_by_number("latest")["number"]
         if depth < 1 or depth > min(head, 64):
             raise InvalidParams(f"depth must be between 1 and {min(head, 64)}")
-        dropped_blocks = []
-        for n in range(head - depth + 1, head + 1):
-            b = self.backend.chain.get_canonical_block_by_number(n)
-            dropped_blocks.append(("0x" + b.hash.hex(), [tx.encode() if hasattr(tx, "encode") else None for tx in b.transactions], b.transactions))
         import rlp
 
-        raw_by_block = []
-        for _, encoded, txs in dropped_blocks:
-            raws = []
-            for enc, tx in zip(encoded, txs):
-                raws.append("0x" + (enc if enc is not None else rlp.encode(tx)).hex())
-            raw_by_block.append(raws)
+        dropped, raw_by_block = [], []
+        for n in range(head - depth + 1, head + 1):
+            b = self.backend.chain.get_canonical_block_by_number(n)
+            dropped.append("0x" + b.hash.hex())
+            # typed transactions encode themselves; legacy ones are plain RLP
+            raw_by_block.append(["0x" + (tx.encode() if hasattr(tx, "encode") else rlp.encode(tx)).hex() for tx in b.transactions])
         drop = int(options.get("drop", 0))
-        flat = [r for raws in raw_by_block for r in raws]
-        if drop:
-            flat = flat[:-drop]
+        if options.get("keepBlocks"):
+            new_blocks = list(raw_by_block)
+            remaining = drop
+            while remaining and new_blocks:
+                take = min(remaining, len(new_blocks[-1]))
+                new_blocks[-1] = new_blocks[-1][: len(new_blocks[-1]) - take]
+                remaining -= take
+                if not new_blocks[-1]:
+                    new_blocks.pop()
+        else:
+            flat = [r for raws in raw_by_block for r in raws]
+            new_blocks = [flat[: len(flat) - drop]]
         fork_point = self.tester.get_block_by_number(head - depth)["hash"]
         self.backend.revert_to_snapshot(self.backend.chain.get_canonical_block_by_number(head - depth).hash)
         self.backend.fork += 1
-        if True:
-            if options.get("keepBlocks"):
-                kept = list(raw_by_block)
-                remaining = drop
-                while remaining and kept:
-                    last = kept[-1]
-                    take = min(remaining, len(last))
-                    kept[-1] = last[: len(last) - take]
-                    remaining -= take
-                    if not kept[-1]:
-                        kept.pop()
-                for raws in kept:
-                    for r in raws:
-                        self._send_raw(r, mine=False)
-                    self.tester.mine_blocks(1)
-            else:
-                for r in flat:
-                    self._send_raw(r, mine=False)
-                self.tester.mine_blocks(1)
-            now = self.tester.get_block_by_number("latest")["number"]
-            if now <= head:
-                self.tester.mine_blocks(head + 1 - now)
-        new = [self.tester.get_block_by_number(n)["hash"].lower() for n in range(head - depth + 1, self.tester.get_block_by_number("latest")["number"] + 1)]
-        return {"forkPoint": fork_point.lower(), "dropped": [h for h, _, _ in dropped_blocks], "new": new}
+        for raws in new_blocks:
+            for r in raws:
+                self._send_raw(r, mine=False)
+            self.tester.mine_blocks(1)
+        now = self.tester.get_block_by_number("latest")["number"]
+        if now <= head:
+            self.tester.mine_blocks(head + 1 - now)
+        now = max(now, head + 1)
+        new = [self.tester.get_block_by_number(n)["hash"].lower() for n in range(head - depth + 1, now + 1)]
+        return {"forkPoint": fork_point.lower(), "dropped": dropped, "new": new}
 
     # Pausing and cutting websockets is a transport matter; the server implements these.
     def rpc_sigil_pauseWebsocket(self):

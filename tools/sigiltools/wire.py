@@ -175,13 +175,6 @@ def parse_call(tx: dict) -> dict:
     return out
 
 
-def parse_read_call(tx: dict) -> dict:
-    """Like parse_call, for eth_call/eth_estimateGas: as on a real node, a call that names no
-    fee costs nothing, so the sender needs no balance."""
-    out = parse_call(tx)
-    return out
-
-
 def names_fee(call: dict) -> bool:
     return bool({"gas_price", "max_fee_per_gas", "max_priority_fee_per_gas"} & set(call))
 

@@ -39,7 +39,7 @@ public enum ModelRegistryABI {
         let version = UInt256(word: log.topic(2))
         guard version.bitWidth <= 64 else { throw ChainError.log("ModelPublished version out of range") }
         return RegistryEntry(modelId: log.topic(1), version: version.l0, weightsHash: Hash32(bytes: hash)!, uri: uri,
-                             publisher: try UniswapEvents.Fields<EthLog>.address(of: log.topic(3)), contributor: contributor)
+                             publisher: try Address(abiWord: log.topic(3)), contributor: contributor)
     }
 
     static func entry(model: Hash32, version: UInt64, from value: ABIValue) throws(ChainError) -> RegistryEntry {

@@ -99,13 +99,8 @@ public enum UniswapEvents {
             return v
         }
 
-        func address(_ i: Int) throws(ChainError) -> Address { try Fields.address(of: log.dataWord(i)) }
-        func topicAddress(_ i: Int) throws(ChainError) -> Address { try Fields.address(of: log.topic(i)) }
-
-        static func address(of w: Hash32) throws(ChainError) -> Address {
-            guard w.w0 == 0, w.w1 >> 32 == 0 else { throw .log("address word has non-zero padding") }
-            return Address(hi: w.w1 << 32 | w.w2 >> 32, mid: w.w2 << 32 | w.w3 >> 32, lo: UInt32(truncatingIfNeeded: w.w3))
-        }
+        func address(_ i: Int) throws(ChainError) -> Address { try Address(abiWord: log.dataWord(i)) }
+        func topicAddress(_ i: Int) throws(ChainError) -> Address { try Address(abiWord: log.topic(i)) }
 
         /// An `int24` in a 32-byte word: sign-extended two's complement.
         func int24(_ w: Hash32) throws(ChainError) -> Int32 {
@@ -117,5 +112,13 @@ public enum UniswapEvents {
             }
             return v
         }
+    }
+}
+
+extension Address {
+    /// The address in a 32-byte ABI word (a topic or a data word); the 12 padding bytes must be zero.
+    init(abiWord w: Hash32) throws(ChainError) {
+        guard w.w0 == 0, w.w1 >> 32 == 0 else { throw .log("address word has non-zero padding") }
+        self.init(hi: w.w1 << 32 | w.w2 >> 32, mid: w.w2 << 32 | w.w3 >> 32, lo: UInt32(truncatingIfNeeded: w.w3))
     }
 }
