@@ -6,7 +6,7 @@ export SIGIL_PYTHON := $(CURDIR)/.venv/bin/python
 export SIGIL_ROOT := $(CURDIR)
 SEED ?= 7
 
-.PHONY: setup build release run test test-python test-swift devnet scenarios models contracts clean
+.PHONY: setup build build-tests release run test test-python test-swift devnet scenarios models contracts clean
 
 setup:
 	@bash tools/setup.sh
@@ -21,14 +21,18 @@ release: setup
 run: release
 	.build/release/sigil run strategies.yaml
 
-## make test: every test, Python peers and oracles first, then the Swift suites
-test: setup test-python test-swift
+## make test: every test: the Python peers, oracles and live-feed fault tests (on the debug
+## `sigil`), then the Swift suites
+test: setup build-tests test-python test-swift
 
-test-python:
+## the debug build (with tests): the live-feed fault tests run its `sigil` binary
+build-tests: setup
+	swift build --build-tests
+
+test-python: build-tests
 	$(PY) -m pytest -q -c tools/pytest.ini tools/tests
 
-test-swift:
-	swift build --build-tests
+test-swift: build-tests
 	swift test --skip-build
 
 ## make devnet: a local py-evm JSON-RPC node, HTTP :8545 and WebSocket :8546 (see README)

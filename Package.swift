@@ -76,6 +76,7 @@ let package = Package(
             name: "SigilFeeds",
             dependencies: [
                 "SigilCore", "SigilChain",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -18,7 +18,7 @@ public struct ChainError: Error, CustomStringConvertible, Equatable, Sendable {
     static func abiType(_ s: String) -> ChainError { .init(.abiType(s)) }
     static func abiEncode(_ s: String) -> ChainError { .init(.abiEncode(s)) }
     static func abiDecode(_ s: String) -> ChainError { .init(.abiDecode(s)) }
-    static func transport(_ s: String) -> ChainError { .init(.transport(s)) }
+    public static func transport(_ s: String) -> ChainError { .init(.transport(s)) }
     static func malformed(_ s: String) -> ChainError { .init(.malformedResponse(s)) }
     static func log(_ s: String) -> ChainError { .init(.log(s)) }
 

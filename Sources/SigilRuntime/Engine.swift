@@ -47,6 +47,15 @@ public final class Engine {
                   portfolio: portfolio)
     }
 
+    /// True when an event with this identity was processed already.
+    public func hasSeen(_ id: EventID) -> Bool { seen.contains(id) }
+
+    /// Forgets the identities of `chainId`'s events below `block`, so that a bot running for
+    /// weeks does not keep every identity it ever saw (a feed never re-delivers blocks that old).
+    public func forgetSeen(chainId: UInt64, below block: UInt64) {
+        seen = seen.filter { $0.chainId != chainId || $0.blockNumber >= block }
+    }
+
     /// Processes one event; a log seen before (same chain, block hash and log index) is
     /// skipped, so overlapping deliveries do not produce outputs twice.
     public func process(_ event: MarketEvent) -> [OutputRecord] {

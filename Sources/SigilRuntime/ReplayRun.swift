@@ -10,6 +10,10 @@ public struct ReplayRun {
         public var heads = 0
         public var events = 0
         public var retractions = 0
+        /// Outputs retracted because a reorg removed the event that caused them.
+        public var retractedOutputs = 0
+        /// Gaps a feed could not fill.
+        public var gaps = 0
         public var rejected: [FrameError.Reason: Int] = [:]
         public var outputs = 0
         public var newOutputs = 0
@@ -21,6 +25,20 @@ public struct ReplayRun {
         public var seconds: Double = 0
         /// True when `shouldStop` ended the run before the recordings did.
         public var stoppedEarly = false
+
+        /// Counts outputs produced (`fresh` of them newly stored).
+        mutating func tally(_ records: [OutputRecord], fresh: Int) {
+            outputs += records.count
+            newOutputs += fresh
+            for r in records {
+                switch r.body {
+                case .alert(let a): alertsBySeverity[a.severity.rawValue, default: 0] += 1
+                case .signal(let sig, let wasVetoed):
+                    if wasVetoed { vetoed += 1 } else { signals[sig.side.rawValue, default: 0] += 1 }
+                case .fill: fills += 1
+                }
+            }
+        }
     }
 
     /// Resolves a feed's chain id: configured, or from manifest.json beside the recording.
@@ -74,7 +92,7 @@ public struct ReplayRun {
                 let now = ContinuousClock.now
                 if now - lastStatus >= .seconds(1) {
                     lastStatus = now
-                    s.seconds = (now - start).seconds
+                    s.seconds = (now - start).secondsValue
                     status(s)
                 }
             }
@@ -83,7 +101,7 @@ public struct ReplayRun {
             if s.stoppedEarly { break }
         }
         if let p = engine.portfolio { try store.savePortfolio(p, block: s.lastBlock) }
-        s.seconds = (ContinuousClock.now - start).seconds
+        s.seconds = (ContinuousClock.now - start).secondsValue
         status(s)
         return s
     }
@@ -91,20 +109,7 @@ public struct ReplayRun {
     static func flush(_ pending: inout [OutputRecord], _ store: OutputStore, _ s: inout Summary) throws {
         guard !pending.isEmpty else { return }
         let fresh = try store.store(pending)
-        s.outputs += pending.count
-        s.newOutputs += fresh.count
-        for r in pending {
-            switch r.body {
-            case .alert(let a): s.alertsBySeverity[a.severity.rawValue, default: 0] += 1
-            case .signal(let sig, let vetoed):
-                if vetoed { s.vetoed += 1 } else { s.signals[sig.side.rawValue, default: 0] += 1 }
-            case .fill: s.fills += 1
-            }
-        }
+        s.tally(pending, fresh: fresh.count)
         pending.removeAll(keepingCapacity: true)
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

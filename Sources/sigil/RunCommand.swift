@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import SigilChain
+import SigilFeeds
 import SigilRuntime
 
 /// `sigil run [CONFIG]`: load the configuration strictly, verify every model, run the feeds
@@ -18,6 +19,12 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The configuration file.")
     var config: String = "strategies.yaml"
 
+    @Option(help: "Live feeds: stop once every feed has closed this block.")
+    var stopAtBlock: UInt64?
+
+    @Option(help: "Live feeds: seconds between status lines.")
+    var statusEvery: Double = 10
+
     func run() async throws {
         let start = ContinuousClock.now
         let cfg: SigilConfig
@@ -30,37 +37,70 @@ struct RunCommand: AsyncParsableCommand {
         var enabled = cfg
         enabled.strategies.removeAll { gate.disabled[$0.name] != nil }
 
-        let box = ReplayService.OutcomeBox()
-        let feeds = cfg.feeds.count, models = gate.verified.count
-        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { strategies in
-            let ready = (ContinuousClock.now - start).components
-            Self.say("ready in \(ready.seconds * 1000 + ready.attoseconds / 1_000_000_000_000_000) ms: \(feeds) feed(s), "
-                     + "\(strategies) strateg\(strategies == 1 ? "y" : "ies"), \(models) verified model(s)")
-        }) { s in
-            Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
-        }
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
+        let feeds = cfg.feeds.count, models = gate.verified.count
+        let announce: @Sendable (Int, Int) -> Void = { strategies, rebuilt in
+            let ready = (ContinuousClock.now - start).components
+            Self.say("ready in \(ready.seconds * 1000 + ready.attoseconds / 1_000_000_000_000_000) ms: \(feeds) feed(s), "
+                     + "\(strategies) strateg\(strategies == 1 ? "y" : "ies"), \(models) verified model(s)"
+                     + (rebuilt > 0 ? ", state rebuilt from \(rebuilt) journaled events" : ""))
+        }
+        if cfg.feeds.contains(where: \.isLive) {
+            let box = LiveService.OutcomeBox()
+            let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
+                                      statusInterval: .seconds(statusEvery), outcome: box, onReady: announce) { st in
+                Self.say(String(format: "[%6.1fs] events %d  outputs %d  block %llu", st.summary.seconds, st.summary.events,
+                                st.summary.outputs, st.summary.lastBlock))
+                for f in st.feeds { Self.say("  " + Self.describe(f)) }
+            }
+            try await runGroup(service, logger)
+            guard let outcome = box.outcome else { fail("the run ended without a result") }
+            report(outcome.summary, portfolio: outcome.portfolio)
+            for f in outcome.feeds { Self.say("  " + Self.describe(f)) }
+            Self.say("  retracted by reorgs: \(outcome.summary.retractions) events, \(outcome.summary.retractedOutputs) outputs; gaps: \(outcome.summary.gaps)")
+            return
+        }
+        let box = ReplayService.OutcomeBox()
+        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }) { s in
+            Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
+        }
+        try await runGroup(service, logger)
+        guard let outcome = box.outcome else { fail("the run ended without a result") }
+        if outcome.summary.stoppedEarly { Self.say("stopped by a shutdown signal; everything processed so far is stored") }
+        report(outcome.summary, portfolio: outcome.portfolio)
+    }
+
+    func runGroup(_ service: some Service, _ logger: Logger) async throws {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
         do { try await group.run() } catch { fail("\(error)") }
-        guard let outcome = box.outcome else { fail("the run ended without a result") }
-        let summary = outcome.summary
-        if summary.stoppedEarly { Self.say("stopped by a shutdown signal; everything processed so far is stored") }
+    }
+
+    /// One line on a live feed's health.
+    static func describe(_ f: FeedHealth.Snapshot) -> String {
+        let reasons = f.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+        return "feed \(f.feed): \(f.state.rawValue), head \(f.head), closed \(f.delivered) (lag \(f.lag)), reconnects \(f.reconnects), "
+            + "rewinds \(f.rewinds), events \(f.events), rejected \(f.rejectedTotal)\(reasons.isEmpty ? "" : " (\(reasons))")"
+            + (f.lastError.map { "; last error: \($0)" } ?? "")
+    }
+
+    func report(_ summary: ReplayRun.Summary, portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?) {
+        let cfg = (try? ConfigLoader.load(path: config))?.outputs
         Self.say("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
                  + "\(summary.rejected.values.reduce(0, +)) rejected frames")
         let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         Self.say("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
                  + "signals: \(summary.signals["buy"] ?? 0) buy, \(summary.signals["sell"] ?? 0) sell, \(summary.vetoed) vetoed")
-        if let p = outcome.portfolio {
+        if let p = portfolio {
             Self.say(String(format: "  paper portfolio: %d fills, equity %.2f (PnL %+.2f, %+.2f%%)", p.fills, p.equity, p.pnl,
                             100 * p.pnl / max(p.initial, 1e-9)))
         }
         Self.say("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
-        Self.say("  outputs: \(cfg.outputs.sqlite), \(cfg.outputs.jsonl)")
+        if let cfg { Self.say("  outputs: \(cfg.sqlite), \(cfg.jsonl)") }
         for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { Self.say("  rejected \(reason.rawValue): \(n)") }
     }
 

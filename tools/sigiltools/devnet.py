@@ -12,6 +12,9 @@ Transport controls, besides the node's own sigil_* methods:
                           connections are served normally
   sigil_resumeWebsocket   the paused sockets speak again (what they missed is lost)
   sigil_dropWebsockets    every open websocket is cut at the TCP level, no close frame
+  sigil_injectFrames      [frames]: sends each text frame, as is, to every open websocket, in
+                          order with the node's own frames; `{logs}` and `{heads}` in a frame
+                          become that connection's first logs / newHeads subscription id
 """
 import argparse
 import asyncio
@@ -71,6 +74,19 @@ class Server:
                 if transport is not None:
                     transport.abort()
             return {"jsonrpc": "2.0", "id": req.get("id"), "result": n}
+        if method == "sigil_injectFrames":
+            params = req.get("params") or []
+            frames = params[0] if params else None
+            if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
+                return error_response(req.get("id"), -32602, "expected a list of frames (strings)")
+            for c in self.connections:
+                subs = {}
+                for sid, sub in self.node.subscriptions.items():
+                    if sub.conn is c:
+                        subs.setdefault(sub.kind, sid)
+                for f in frames:
+                    c.send_frame(f.replace("{logs}", subs.get("logs", "0x0")).replace("{heads}", subs.get("newHeads", "0x0")))
+            return {"jsonrpc": "2.0", "id": req.get("id"), "result": len(self.connections) * len(frames)}
         return None
 
     def answer(self, payload, conn=None):

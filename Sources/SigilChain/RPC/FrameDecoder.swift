@@ -30,6 +30,28 @@ public struct FrameDecoder: Sendable {
         }
     }
 
+    /// Like `decode`, and for a Uniswap event also an owned copy of its log (what an event
+    /// journal stores, so that the event can be decoded again after a restart).
+    public func decodeKeepingLog(_ frame: String) throws(FrameError) -> (Decoded, EthLog?) {
+        var text = frame
+        return try text.withUTF8 { buf in
+            Result { () throws(FrameError) -> (Decoded, EthLog?) in
+                let raw = UnsafeRawBufferPointer(buf)
+                if case .log(let sub, let log) = try NotificationScanner.scan(raw) {
+                    do throws(ChainError) {
+                        if let event = try UniswapEvents.decode(log, chainId: chainId) {
+                            return (.event(event, subscription: sub), log.owned)
+                        }
+                        return (.otherLog(log.owned, subscription: sub), nil)
+                    } catch {
+                        throw FrameError(.abiMismatch, error.description)
+                    }
+                }
+                return (try decode(raw), nil)
+            }
+        }.get()
+    }
+
     public func decode(_ frame: String) throws(FrameError) -> Decoded {
         var text = frame
         return try text.withUTF8 { buf in decodeResult(UnsafeRawBufferPointer(buf)) }.get()
@@ -41,5 +63,16 @@ public struct FrameDecoder: Sendable {
 
     func decodeResult(_ buf: UnsafeRawBufferPointer) -> Result<Decoded, FrameError> {
         Result { () throws(FrameError) -> Decoded in try decode(buf) }
+    }
+}
+
+extension FrameDecoder {
+    /// The id `eth_subscribe` returned, in the form the scanner reports notifications under
+    /// (the hex number left-padded to 32 bytes), or nil when it is not 0x-hex of at most 32 bytes.
+    public static func subscriptionID(_ text: String) -> Hash32? {
+        guard text.hasPrefix("0x") else { return nil }
+        let digits = text.dropFirst(2)
+        guard !digits.isEmpty, digits.count <= 64 else { return nil }
+        return Hash32(hex: "0x" + String(repeating: "0", count: 64 - digits.count) + digits)
     }
 }

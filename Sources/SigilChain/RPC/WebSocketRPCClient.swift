@@ -10,7 +10,8 @@ import WSCompression
 ///
 /// `run()` connects and serves the connection until it closes; meanwhile `call` sends
 /// requests and awaits their responses, and every `eth_subscription` notification is yielded
-/// to `notifications` as the exact text that arrived, for the decoder and for recording.
+/// to `notifications` as the exact text that arrived, for the decoder and for recording (as is
+/// any frame that is not a response to a call, for the decoder to reject and count).
 /// When the connection ends, pending calls fail and `notifications` finishes.
 public final class WebSocketRPCClient: JSONRPCTransport {
     public let url: String
@@ -18,6 +19,7 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     let notificationSink: AsyncStream<String>.Continuation
     let logger: Logger
     let maxFrameSize: Int
+    let pingInterval: Duration
     let state = Mutex(State())
 
     /// A call in flight: the response may arrive before the caller starts waiting for it.
@@ -28,6 +30,7 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     }
 
     struct State {
+        var lastReceived = ContinuousClock.now
         var writer: WebSocketOutboundWriter?
         var finished = false
         var nextID: Int64 = 1
@@ -35,10 +38,14 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         var connectWaiters: [CheckedContinuation<Void, any Error>] = []
     }
 
-    public init(url: String, logger: Logger, maxFrameSize: Int = 16 << 20, bufferedNotifications: Int = 100_000) {
+    /// `maxFrameSize` bounds one message (an `eth_getLogs` answer can be large); a peer that
+    /// does not answer a ping within `pingInterval` is disconnected.
+    public init(url: String, logger: Logger, maxFrameSize: Int = 64 << 20, pingInterval: Duration = .seconds(15),
+                bufferedNotifications: Int = 1_000_000) {
         self.url = url
         self.logger = logger
         self.maxFrameSize = maxFrameSize
+        self.pingInterval = pingInterval
         (notifications, notificationSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(bufferedNotifications))
     }
 
@@ -48,7 +55,8 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         let configuration = WebSocketClientConfiguration(
             maxFrameSize: maxFrameSize,
             extensions: [.perMessageDeflate(maxDecompressedFrameSize: maxFrameSize)],
-            autoPing: .enabled(timePeriod: .seconds(15))
+            closeTimeout: .seconds(1),
+            autoPing: .enabled(timePeriod: pingInterval)
         )
         do {
             try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
@@ -85,6 +93,13 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         }
     }
 
+    /// `call` that gives up after `timeout`: a half-open connection answers nothing, ever.
+    public func call(_ method: String, _ params: [JSONValue], timeout: Duration) async throws -> JSONValue {
+        try await withTimeout(timeout, "\(url): \(method) got no answer within \(timeout)") {
+            try await self.call(method, params)
+        }
+    }
+
     public func call(_ method: String, _ params: [JSONValue]) async throws -> JSONValue {
         let (id, writer): (Int64, WebSocketOutboundWriter?) = state.withLock { s in
             guard !s.finished, let w = s.writer else { return (0, nil) }
@@ -117,20 +132,25 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         }
     }
 
+    /// When the last message (notification or response) arrived.
+    public var lastReceived: ContinuousClock.Instant { state.withLock { $0.lastReceived } }
+
+    /// Gives the connection up: pending calls fail, `notifications` finishes. The caller then
+    /// cancels the task running `run()` to close the socket.
+    public func abandon(_ reason: String) {
+        finish(ChainError.transport("\(url): \(reason)"))
+    }
+
     func receive(_ text: String) {
+        state.withLock { $0.lastReceived = .now }
         if Self.isNotification(text) {
             notificationSink.yield(text)
             return
         }
-        let response: JSONRPC.Response
-        do {
-            response = try JSONRPC.decodeResponse(Data(text.utf8))
-        } catch {
-            logger.warning("dropping a frame that is neither a notification nor a response", metadata: ["bytes": "\(text.utf8.count)"])
-            return
-        }
-        guard case .int(let id)? = response.id else {
-            logger.warning("dropping a response without a numeric id")
+        // A frame that is no response to a call goes to `notifications` too: the consumer's
+        // decoder rejects it with a reason (malformed JSON, not a notification), and counts it.
+        guard let response = try? JSONRPC.decodeResponse(Data(text.utf8)), case .int(let id)? = response.id else {
+            notificationSink.yield(text)
             return
         }
         do {

@@ -1,6 +1,7 @@
 public import Foundation
 import SigilCore
 import SigilPluginAPI
+import SigilFeeds
 import Yams
 
 /// Loads strategies.yaml strictly: a syntax error, an unknown key, a wrong type, an
@@ -64,15 +65,11 @@ public enum ConfigLoader {
             guard let feedsNode = top["feeds"] else { throw r.fail(root, "missing key 'feeds': at least one feed is needed") }
             var feeds: [SigilConfig.Feed] = []
             for f in try r.sequence(feedsNode, "feeds") {
-                let m = try r.mapping(f, "a feed", keys: ["name", "kind", "path", "chain_id"])
-                guard let name = m["name"] else { throw r.fail(f, "a feed needs a 'name'") }
-                let feedName = try r.string(name, "feed name")
-                guard !feeds.contains(where: { $0.name == feedName }) else { throw r.fail(name, "feed name '\(feedName)' is used twice") }
-                let kindNode = m["kind"] ?? name
-                let kind = SigilConfig.Feed.Kind(rawValue: try r.choice(kindNode, "feed kind", SigilConfig.Feed.Kind.allCases.map(\.rawValue)))!
-                guard let p = m["path"] else { throw r.fail(f, "a replay feed needs a 'path' to a recording") }
-                let chainId = try m["chain_id"].map { (n) throws(ConfigError) in UInt64(try r.int(n, "chain_id", in: 1...Int64.max)) }
-                feeds.append(.init(name: feedName, kind: kind, path: try path(p, "recording", mustExist: true), chainId: chainId))
+                let feed = try feed(f, taken: Set(feeds.map(\.name)))
+                if let first = feeds.first, first.isLive != feed.isLive {
+                    throw r.fail(f, "replay and live feeds cannot be mixed in one configuration (a replay ends, a live feed does not); run them separately")
+                }
+                feeds.append(feed)
             }
             guard !feeds.isEmpty else { throw r.fail(feedsNode, "feeds is empty: at least one feed is needed") }
 
@@ -143,6 +140,52 @@ public enum ConfigLoader {
             }
             return SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
                                strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
+        }
+
+        static let replayKeys = ["name", "kind", "path", "chain_id"]
+        static let ethereumKeys = ["name", "kind", "url", "chain_id", "addresses", "from_block", "confirmations", "silence_timeout",
+                                   "request_timeout", "backfill_blocks", "max_frame_bytes", "ping_interval", "reconnect"]
+
+        func feed(_ f: Node, taken: Set<String>) throws(ConfigError) -> SigilConfig.Feed {
+            guard case .mapping(let raw) = f else { throw r.fail(f, "a feed must be a mapping") }
+            let kindNode = raw["kind"]
+            let kindName = try kindNode.map { (n) throws(ConfigError) in try r.choice(n, "feed kind", SigilConfig.Feed.Kind.allCases.map(\.rawValue)) } ?? "replay"
+            let kind = SigilConfig.Feed.Kind(rawValue: kindName)!
+            let m = try r.mapping(f, "a \(kindName) feed", keys: kind == .replay ? Self.replayKeys : Self.ethereumKeys)
+            guard let name = m["name"] else { throw r.fail(f, "a feed needs a 'name'") }
+            let feedName = try r.string(name, "feed name")
+            guard !taken.contains(feedName) else { throw r.fail(name, "feed name '\(feedName)' is used twice") }
+            let chainId = try m["chain_id"].map { (n) throws(ConfigError) in UInt64(try r.int(n, "chain_id", in: 1...Int64.max)) }
+            switch kind {
+            case .replay:
+                guard let p = m["path"] else { throw r.fail(f, "a replay feed needs a 'path' to a recording") }
+                return .init(name: feedName, kind: kind, path: try path(p, "recording", mustExist: true), chainId: chainId)
+            case .ethereum:
+                guard let urlNode = m["url"] else { throw r.fail(f, "an ethereum feed needs a 'url' (ws:// or wss://)") }
+                let url = try r.string(urlNode, "url")
+                guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
+                    throw r.fail(urlNode, "url must start with ws:// or wss:// (subscriptions need a websocket), got '\(url)'")
+                }
+                var c = EthereumLogFeed.Configuration(name: feedName, url: url, chainId: chainId)
+                if let a = m["addresses"] {
+                    c.addresses = try r.sequence(a, "addresses").map { (n) throws(ConfigError) in try r.address(n, "an address") }
+                }
+                if let s = m["from_block"] {
+                    if s.scalar?.string == "latest" { c.start = .latest } else { c.start = .block(UInt64(try r.int(s, "from_block", in: 0...Int64.max))) }
+                }
+                if let n = m["confirmations"] { c.confirmations = UInt64(try r.int(n, "confirmations", in: 0...1_000)) }
+                if let n = m["silence_timeout"] { c.silenceTimeout = .seconds(try r.double(n, "silence_timeout (seconds)", in: 0.1...86_400)) }
+                if let n = m["request_timeout"] { c.requestTimeout = .seconds(try r.double(n, "request_timeout (seconds)", in: 0.1...3_600)) }
+                if let n = m["backfill_blocks"] { c.backfillBlocks = UInt64(try r.int(n, "backfill_blocks", in: 1...1_000_000)) }
+                if let n = m["max_frame_bytes"] { c.maxFrameBytes = Int(try r.int(n, "max_frame_bytes", in: 1_024...(64 << 20))) }
+                if let n = m["ping_interval"] { c.pingInterval = .seconds(try r.double(n, "ping_interval (seconds)", in: 0.1...3_600)) }
+                if let n = m["reconnect"] {
+                    let rm = try r.mapping(n, "reconnect", keys: ["initial", "max"])
+                    if let i = rm["initial"] { c.backoff.initial = .seconds(try r.double(i, "reconnect initial (seconds)", in: 0.001...600)) }
+                    if let x = rm["max"] { c.backoff.maximum = .seconds(try r.double(x, "reconnect max (seconds)", in: 0.001...3_600)) }
+                }
+                return .init(name: feedName, kind: kind, path: "", chainId: chainId, ethereum: c)
+            }
         }
 
         func strategy(_ n: Node, models: [SigilConfig.Model], taken: Set<String>) throws(ConfigError) -> SigilConfig.Strategy {

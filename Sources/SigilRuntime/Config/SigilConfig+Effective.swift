@@ -1,3 +1,4 @@
+import SigilFeeds
 import SigilCore
 import SigilPluginAPI
 
@@ -6,8 +7,20 @@ extension SigilConfig {
     public var effectiveYAML: String {
         var out = ["feeds:"]
         for f in feeds {
-            out += ["  - name: \(f.name)", "    kind: \(f.kind.rawValue)", "    path: \(f.path)",
-                    "    chain_id: \(f.chainId.map(String.init) ?? "from manifest.json")"]
+            out += ["  - name: \(f.name)", "    kind: \(f.kind.rawValue)"]
+            if let e = f.ethereum {
+                var start = "latest"
+                if case .block(let n) = e.start { start = "\(n)" }
+                out += ["    url: \(e.url)", "    chain_id: \(f.chainId.map(String.init) ?? "the node's")",
+                        "    addresses: [" + e.addresses.map { "\"\($0)\"" }.joined(separator: ", ") + "]" + (e.addresses.isEmpty ? "  # every Uniswap event" : ""),
+                        "    from_block: \(start)", "    confirmations: \(e.confirmations)",
+                        "    silence_timeout: \(e.silenceTimeout.secondsValue)", "    request_timeout: \(e.requestTimeout.secondsValue)",
+                        "    backfill_blocks: \(e.backfillBlocks)", "    max_frame_bytes: \(e.maxFrameBytes)",
+                        "    ping_interval: \(e.pingInterval.secondsValue)",
+                        "    reconnect: {initial: \(e.backoff.initial.secondsValue), max: \(e.backoff.maximum.secondsValue)}"]
+            } else {
+                out += ["    path: \(f.path)", "    chain_id: \(f.chainId.map(String.init) ?? "from manifest.json")"]
+            }
         }
         out.append("registry:")
         switch registry {

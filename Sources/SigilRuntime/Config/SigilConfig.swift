@@ -1,24 +1,32 @@
 public import SigilCore
+public import SigilFeeds
 public import SigilPluginAPI
 
 /// The typed contents of strategies.yaml, every default filled in. Paths are resolved against
 /// the directory of the file they came from.
 public struct SigilConfig: Hashable, Sendable {
     public struct Feed: Hashable, Sendable {
-        public init(name: String, kind: Kind, path: String, chainId: UInt64?) {
+        public init(name: String, kind: Kind, path: String, chainId: UInt64?, ethereum: EthereumLogFeed.Configuration? = nil) {
             self.name = name
             self.kind = kind
             self.path = path
             self.chainId = chainId
+            self.ethereum = ethereum
         }
 
-        public enum Kind: String, Hashable, Sendable, CaseIterable { case replay }
+        public enum Kind: String, Hashable, Sendable, CaseIterable { case replay, ethereum }
         public var name: String
         public var kind: Kind
-        /// The recording (`replay`).
+        /// The recording (`replay`); empty for live feeds.
         public var path: String
-        /// The chain id; nil means: read it from manifest.json beside the recording.
+        /// The chain id; nil means: read it from manifest.json beside the recording (replay),
+        /// or take the node's (ethereum).
         public var chainId: UInt64?
+        /// The live connection's settings (`ethereum`).
+        public var ethereum: EthereumLogFeed.Configuration?
+
+        /// True for feeds that follow a live source (they never end by themselves).
+        public var isLive: Bool { kind != .replay }
     }
 
     public enum Registry: Hashable, Sendable {

@@ -15,7 +15,9 @@ public final class OutputStore {
             try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
         var config = Configuration()
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        // WAL with synchronous=NORMAL: a committed transaction survives the process being
+        // killed at any moment (not a power cut, which would lose the last transactions).
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") }
         db = try DatabaseQueue(path: sqlitePath, configuration: config)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -45,15 +47,54 @@ public final class OutputStore {
                     equity REAL NOT NULL, pnl REAL NOT NULL, fills INTEGER NOT NULL, block_number INTEGER NOT NULL);
                 """)
         }
+        migrator.registerMigration("v3-live") { db in
+            try db.execute(sql: """
+                ALTER TABLE outputs ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX outputs_cause ON outputs(chain_id, block_hash, log_index);
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    feed TEXT NOT NULL,
+                    chain_id INTEGER NOT NULL,
+                    block_number INTEGER NOT NULL,
+                    block_hash TEXT NOT NULL,
+                    log_index INTEGER NOT NULL,
+                    transaction_hash TEXT NOT NULL,
+                    transaction_index INTEGER NOT NULL,
+                    address TEXT NOT NULL,
+                    topics TEXT NOT NULL,
+                    data BLOB NOT NULL,
+                    kind TEXT NOT NULL,
+                    retracted INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (chain_id, block_hash, log_index)
+                );
+                CREATE INDEX events_feed_block ON events(feed, block_number);
+                CREATE TABLE checkpoints (feed TEXT PRIMARY KEY, chain_id INTEGER NOT NULL, block_number INTEGER NOT NULL);
+                CREATE TABLE blocks (feed TEXT NOT NULL, number INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (feed, number));
+                CREATE TABLE retractions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    output_key TEXT NOT NULL,
+                    feed TEXT NOT NULL,
+                    chain_id INTEGER NOT NULL,
+                    block_number INTEGER NOT NULL,
+                    block_hash TEXT NOT NULL,
+                    log_index INTEGER NOT NULL,
+                    rewound_to INTEGER NOT NULL
+                );
+                CREATE TABLE gaps (id INTEGER PRIMARY KEY AUTOINCREMENT, feed TEXT NOT NULL, stream TEXT NOT NULL,
+                    last_before_ms INTEGER NOT NULL, first_after_ms INTEGER NOT NULL, reason TEXT NOT NULL);
+                CREATE TABLE sink (seq INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
+                INSERT INTO sink (json) SELECT json FROM outputs ORDER BY id;
+                """)
+        }
         try migrator.migrate(db)
         if !FileManager.default.fileExists(atPath: jsonlPath), !FileManager.default.createFile(atPath: jsonlPath, contents: nil) {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: jsonlPath])
         }
-        guard let handle = FileHandle(forWritingAtPath: jsonlPath) else { throw CocoaError(.fileWriteNoPermission) }
-        try handle.seekToEnd()
+        guard let handle = FileHandle(forUpdatingAtPath: jsonlPath) else { throw CocoaError(.fileWriteNoPermission) }
         jsonl = handle
         self.sqlitePath = sqlitePath
         self.jsonlPath = jsonlPath
+        try healJSONL()
     }
 
     /// Stores `records` in one transaction; returns those that were new (and appended them
@@ -61,40 +102,80 @@ public final class OutputStore {
     @discardableResult
     public func store(_ records: [OutputRecord]) throws -> [OutputRecord] {
         guard !records.isEmpty else { return [] }
-        let fresh = try db.write { db in
-            var fresh: [OutputRecord] = []
-            for r in records {
-                var severity: String?
-                if case .alert(let a) = r.body { severity = a.severity.rawValue }
-                let c = r.cause
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
-                        block_hash, log_index, transaction_hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId), Int64(c.blockNumber),
-                                     "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", r.json])
-                if db.changesCount == 1 { fresh.append(r) }
+        let fresh = try db.write { db in try Self.insert(records, db) }
+        append(fresh.map(\.json))
+        return fresh
+    }
+
+    /// Inserts outputs (an output retracted by a reorg and produced again is reinstated) and
+    /// their JSONL lines; returns the new ones.
+    static func insert(_ records: [OutputRecord], _ db: Database) throws -> [OutputRecord] {
+        var fresh: [OutputRecord] = []
+        for r in records {
+            var severity: String?
+            if case .alert(let a) = r.body { severity = a.severity.rawValue }
+            let c = r.cause
+            try db.execute(sql: """
+                INSERT INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
+                    block_hash, log_index, transaction_hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET retracted = 0 WHERE retracted = 1
+                """, arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId), Int64(c.blockNumber),
+                                 "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", r.json])
+            if db.changesCount == 1 {
+                fresh.append(r)
+                try db.execute(sql: "INSERT INTO sink (json) VALUES (?)", arguments: [r.json])
             }
-            return fresh
-        }
-        if !fresh.isEmpty {
-            jsonl.write(Data(fresh.map { $0.json + "\n" }.joined().utf8))
         }
         return fresh
     }
 
+    /// Appends lines to the JSONL file (after their transaction committed).
+    func append(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        jsonl.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+    }
+
+    /// The JSONL file is written after each commit, so a process killed in between leaves it
+    /// behind the database (or with half a line). On open it is brought level: a partial last
+    /// line is cut, and every line the database has and the file lacks is appended.
+    func healJSONL() throws {
+        let end = try jsonl.seekToEnd()
+        var lines = 0
+        var lastNewline: UInt64 = 0
+        if end > 0 {
+            try jsonl.seek(toOffset: 0)
+            var offset: UInt64 = 0
+            while let chunk = try jsonl.read(upToCount: 1 << 20), !chunk.isEmpty {
+                for (i, b) in chunk.enumerated() where b == 0x0a {
+                    lines += 1
+                    lastNewline = offset + UInt64(i) + 1
+                }
+                offset += UInt64(chunk.count)
+            }
+        }
+        if lastNewline < end { try jsonl.truncate(atOffset: lastNewline) }
+        try jsonl.seekToEnd()
+        let missing = try db.read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM sink ORDER BY seq LIMIT -1 OFFSET ?", arguments: [lines])
+        }
+        append(missing)
+    }
+
     /// Saves the paper portfolio's positions and PnL (replacing the previous state).
     public func savePortfolio(_ p: PaperPortfolio, block: UInt64) throws {
-        try db.write { db in
-            try db.execute(sql: "DELETE FROM positions")
-            for (token, balance) in p.balances.sorted(by: { $0.key < $1.key }) {
-                try db.execute(sql: "INSERT INTO positions (token, balance, mark, block_number) VALUES (?, ?, ?, ?)",
-                               arguments: ["\(token)", balance, p.marks[token], Int64(block)])
-            }
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO portfolio (id, cash_token, initial_cash, equity, pnl, fills, block_number)
-                VALUES (1, ?, ?, ?, ?, ?, ?)
-                """, arguments: ["\(p.cashToken)", p.initialCash / p.cashScale, p.equity, p.pnl, p.fills, Int64(block)])
+        try db.write { db in try Self.savePortfolio(p, block: block, db) }
+    }
+
+    static func savePortfolio(_ p: PaperPortfolio, block: UInt64, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM positions")
+        for (token, balance) in p.balances.sorted(by: { $0.key < $1.key }) {
+            try db.execute(sql: "INSERT INTO positions (token, balance, mark, block_number) VALUES (?, ?, ?, ?)",
+                           arguments: ["\(token)", balance, p.marks[token], Int64(block)])
         }
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO portfolio (id, cash_token, initial_cash, equity, pnl, fills, block_number)
+            VALUES (1, ?, ?, ?, ?, ?, ?)
+            """, arguments: ["\(p.cashToken)", p.initialCash / p.cashScale, p.equity, p.pnl, p.fills, Int64(block)])
     }
 
     /// The saved portfolio row: equity, PnL and fills.

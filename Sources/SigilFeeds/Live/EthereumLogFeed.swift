@@ -1,0 +1,436 @@
+import Foundation
+public import Logging
+import SigilChain
+public import SigilCore
+import Synchronization
+
+/// A live Uniswap feed from an Ethereum node over ws/wss: `eth_subscribe` to `newHeads` and to
+/// the Uniswap events of the configured addresses, with `eth_getLogs` backfill from the last
+/// closed block on every (re)connect, reorg handling and a silence watchdog.
+///
+/// Guarantees, given the runtime deduplicates on `EventID`:
+/// - no gap: every connection first backfills from the block after the last one closed, while
+///   the new subscriptions' notifications wait in the client's buffer; live frames then follow;
+/// - reorgs, announced (`removed: true` logs, a head whose parent is not the block we hold) or
+///   found on reconnect (a block we hold that the node no longer has), are resolved by finding
+///   the common ancestor, emitting `.rewind` to it and backfilling the new branch;
+/// - a block is closed (`.blockClosed`, the runtime's checkpoint) only once all of its logs
+///   have been delivered: by `eth_getLogs`, or by the subscription when the next head arrives;
+/// - with `confirmations: k` an event is released only once its block is k blocks deep, so
+///   reorgs shallower than k never reach the strategies.
+public final class EthereumLogFeed: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        public enum Start: Sendable, Hashable {
+            /// Start at the node's head (no history).
+            case latest
+            /// Start at this block (backfilling history from it).
+            case block(UInt64)
+        }
+
+        public var name: String
+        public var url: String
+        /// When set, the node must be on this chain.
+        public var chainId: UInt64?
+        /// Pools and factories to follow; empty: every Uniswap event on the chain.
+        public var addresses: [Address]
+        /// Where a feed with no checkpoint starts.
+        public var start: Start
+        public var confirmations: UInt64
+        /// No frame for this long: probe the node; no answer means the socket is dead.
+        public var silenceTimeout: Duration
+        /// A call without an answer in this time fails (and the connection is replaced).
+        public var requestTimeout: Duration
+        /// Blocks per `eth_getLogs` call (halved while the node says the answer is too large).
+        public var backfillBlocks: UInt64
+        /// Notifications longer than this are rejected as oversize.
+        public var maxFrameBytes: Int
+        public var pingInterval: Duration
+        public var backoff: Backoff
+
+        public init(name: String, url: String, chainId: UInt64? = nil, addresses: [Address] = [], start: Start = .latest,
+                    confirmations: UInt64 = 0, silenceTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(10),
+                    backfillBlocks: UInt64 = 1_000, maxFrameBytes: Int = 1 << 20, pingInterval: Duration = .seconds(10),
+                    backoff: Backoff = Backoff()) {
+            self.name = name
+            self.url = url
+            self.chainId = chainId
+            self.addresses = addresses
+            self.start = start
+            self.confirmations = confirmations
+            self.silenceTimeout = silenceTimeout
+            self.requestTimeout = requestTimeout
+            self.backfillBlocks = backfillBlocks
+            self.maxFrameBytes = maxFrameBytes
+            self.pingInterval = pingInterval
+            self.backoff = backoff
+        }
+    }
+
+    /// A configuration the node contradicts (another chain): reconnecting cannot help.
+    public struct Misconfigured: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let configuration: Configuration
+    public let health: FeedHealth
+    let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.health = FeedHealth(feed: configuration.name)
+        var l = logger
+        l[metadataKey: "feed"] = "\(configuration.name)"
+        self.logger = l
+    }
+
+    /// What the feed holds between connections.
+    struct Cursor {
+        /// The first block not yet closed.
+        var next: UInt64?
+        /// The newest head seen.
+        var head: UInt64 = 0
+        /// Blocks up to here were delivered completely by `eth_getLogs` (live duplicates of
+        /// them are dropped here rather than in the runtime).
+        var backfilledThrough: UInt64 = 0
+        /// Hashes of recent blocks delivered or announced.
+        var known: [UInt64: Hash32] = [:]
+        /// Events waiting for their confirmations, by block.
+        var held: [UInt64: [FeedEvent]] = [:]
+        var chainId: UInt64 = 0
+
+        mutating func remember(_ number: UInt64, _ hash: Hash32) {
+            known[number] = hash
+            if known.count > 1_024, let floor = known.keys.max().map({ $0 > 768 ? $0 - 768 : 0 }) {
+                known = known.filter { $0.key >= floor }
+            }
+        }
+    }
+
+    /// Follows the chain until cancelled, reconnecting with backoff. `resume` is where the
+    /// runtime's checkpoint says to continue; nil: a fresh start at `configuration.start`.
+    public func run(resume: ChainResumePoint?, emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        var cursor = Cursor()
+        if let resume {
+            cursor.next = resume.checkpoint + 1
+            cursor.known = resume.knownHashes
+            cursor.head = resume.checkpoint
+        }
+        var backoff = configuration.backoff
+        var rng = SystemRandomNumberGenerator()
+        var attempts = 0
+        while !Task.isCancelled {
+            if attempts > 0 { health.update { $0.reconnects += 1 } }
+            attempts += 1
+            let started = ContinuousClock.now
+            do {
+                try await session(&cursor, emit)
+            } catch let e as Misconfigured {
+                health.update { $0.lastError = e.description }
+                throw e
+            } catch {
+                if Task.isCancelled { return }
+                health.update {
+                    $0.state = .stalled
+                    $0.lastError = "\(error)"
+                }
+                logger.warning("connection lost; reconnecting", metadata: ["error": "\(error)"])
+            }
+            let delay = backoff.next(after: ContinuousClock.now - started, random: &rng)
+            do { try await Task.sleep(for: delay) } catch { return }
+        }
+    }
+
+    /// One connection: subscribe, catch up, follow live until the connection fails.
+    func session(_ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        health.update { $0.state = .connecting }
+        let client = WebSocketRPCClient(url: configuration.url, logger: logger, pingInterval: configuration.pingInterval)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.run() }
+            defer { group.cancelAll() }
+            try await withTimeout(configuration.requestTimeout, "\(configuration.url): no connection within \(configuration.requestTimeout)") {
+                try await client.waitUntilConnected()
+            }
+            group.addTask { [configuration, health, logger] in
+                try await Self.watchdog(client, configuration: configuration, health: health, logger: logger)
+            }
+            try await follow(client, &c, emit)
+        }
+    }
+
+    /// Probes a connection that has been silent for the silence timeout; a node that does not
+    /// answer (a half-open socket), or whose head moved on without a notification (a lost
+    /// subscription), has the connection abandoned.
+    static func watchdog(_ client: WebSocketRPCClient, configuration: Configuration, health: FeedHealth, logger: Logger) async throws {
+        let tick = max(configuration.silenceTimeout / 4, .milliseconds(50))
+        while true {
+            try await Task.sleep(for: tick)
+            let quiet = ContinuousClock.now - client.lastReceived
+            guard quiet >= configuration.silenceTimeout else { continue }
+            do {
+                let answer = try await client.call("eth_blockNumber", [], timeout: min(configuration.requestTimeout, configuration.silenceTimeout))
+                let nodeHead = answer.stringValue.flatMap { Hex.quantity($0) } ?? 0
+                let seen = health.snapshot.head
+                if nodeHead > seen + 1 {
+                    health.update { $0.state = .stalled }
+                    logger.warning("the node is at a newer block than the subscription announced; replacing the connection",
+                                   metadata: ["node_head": "\(nodeHead)", "seen_head": "\(seen)"])
+                    client.abandon("subscription silent while the chain moved on (node at \(nodeHead), seen \(seen))")
+                    return
+                }
+            } catch {
+                health.update { $0.state = .stalled }
+                logger.warning("no frame and no answer to a probe; the connection is dead", metadata: ["silent_for": "\(quiet)"])
+                client.abandon("silent for \(quiet) and no answer to a probe")
+                return
+            }
+        }
+    }
+
+    func call(_ client: WebSocketRPCClient, _ method: String, _ params: [JSONValue] = []) async throws -> JSONValue {
+        try await client.call(method, params, timeout: configuration.requestTimeout)
+    }
+
+    func follow(_ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        let idValue = try await call(client, "eth_chainId")
+        guard let nodeChain = idValue.stringValue.flatMap({ Hex.quantity($0) }) else {
+            throw ChainError.transport("eth_chainId answered \(idValue)")
+        }
+        if let expected = configuration.chainId, expected != nodeChain {
+            throw Misconfigured(description: "feed \(configuration.name): \(configuration.url) serves chain \(nodeChain), the configuration says \(expected)")
+        }
+        c.chainId = nodeChain
+        let decoder = FrameDecoder(chainId: nodeChain)
+        var filter: [String: JSONValue] = ["topics": .array([.array(UniswapEvents.topics.values.sorted().map { .string("\($0)") })])]
+        if !configuration.addresses.isEmpty { filter["address"] = .array(configuration.addresses.map { .string("\($0)") }) }
+        guard let heads = try await call(client, "eth_subscribe", ["newHeads"]).stringValue.flatMap(FrameDecoder.subscriptionID),
+              let logs = try await call(client, "eth_subscribe", ["logs", .object(filter)]).stringValue.flatMap(FrameDecoder.subscriptionID)
+        else { throw ChainError.transport("eth_subscribe did not answer with a subscription id") }
+
+        try await catchUp(client, &c, emit)
+        health.update { $0.state = .live }
+        logger.info("live", metadata: ["chain": "\(nodeChain)", "block": "\(c.head)"])
+        var rejections = FrameRejections(logger: logger)
+        for await frame in client.notifications {
+            let size = frame.utf8.count
+            let decoded: FrameDecoder.Decoded
+            let log: EthLog?
+            do throws(FrameError) {
+                guard size <= configuration.maxFrameBytes else {
+                    throw FrameError(.oversize, "\(size) bytes, limit \(configuration.maxFrameBytes)")
+                }
+                (decoded, log) = try decoder.decodeKeepingLog(frame)
+                let sub: Hash32
+                switch decoded {
+                case .head(_, let s): sub = s
+                case .event(_, let s), .otherLog(_, let s): sub = s
+                }
+                let expected: Hash32
+                if case .head = decoded { expected = heads } else { expected = logs }
+                guard sub == expected else { throw FrameError(.unknownSubscription, "\(sub)") }
+            } catch {
+                health.update { $0.rejected[error.reason, default: 0] += 1 }
+                rejections.reject(error, feed: configuration.name, frameBytes: size)
+                continue
+            }
+            switch decoded {
+            case .head(let h, _):
+                try await onHead(h, client, &c, emit)
+            case .event(let e, _):
+                if e.removed {
+                    try await onRemoved(e, client, &c, emit)
+                } else if let log {
+                    onLog(FeedEvent(event: e, log: log), &c, emit)
+                }
+            case .otherLog:
+                break
+            }
+        }
+        throw ChainError.transport("\(configuration.url): connection closed")
+    }
+
+    // MARK: catching up
+
+    func blockHash(_ client: WebSocketRPCClient, _ number: UInt64) async throws -> Hash32? {
+        let b = try await call(client, "eth_getBlockByNumber", [.string(Hex.quantity(number)), .bool(false)])
+        return b["hash"]?.stringValue.flatMap { Hash32(hex: $0) }
+    }
+
+    func nodeHead(_ client: WebSocketRPCClient) async throws -> UInt64 {
+        let v = try await call(client, "eth_blockNumber")
+        guard let n = v.stringValue.flatMap({ Hex.quantity($0) }) else { throw ChainError.transport("eth_blockNumber answered \(v)") }
+        return n
+    }
+
+    /// On connect: settle any reorg that happened while away, then backfill to the node's head.
+    func catchUp(_ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        let head = try await nodeHead(client)
+        if c.next == nil {
+            switch configuration.start {
+            case .latest: c.next = head + 1
+            case .block(let n): c.next = n
+            }
+            if let next = c.next, next > 0, let h = try await blockHash(client, next - 1) {
+                c.remember(next - 1, h)
+                emit(.blockClosed(feed: configuration.name, chainId: c.chainId, number: next - 1, hash: h))
+            }
+        }
+        if let (n, mine) = c.known.max(by: { $0.key < $1.key }) {
+            let theirs = n <= head ? try await blockHash(client, n) : nil
+            if theirs != mine { try await rewind(suspect: n, client, &c, emit) }
+        }
+        try await backfill(to: head, client, &c, emit)
+    }
+
+    /// Delivers every Uniswap event from `c.next` to `to` with `eth_getLogs`, in bounded ranges.
+    func backfill(to: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        guard var start = c.next, start <= to else {
+            c.head = max(c.head, to)
+            health.update { $0.head = max($0.head, to) }
+            return
+        }
+        health.update {
+            $0.state = .backfilling
+            $0.head = max($0.head, to)
+        }
+        c.head = max(c.head, to)
+        var span = max(configuration.backfillBlocks, 1)
+        let decoder = FrameDecoder(chainId: c.chainId)
+        while start <= to {
+            let end = min(to, start + span - 1)
+            var filter: [String: JSONValue] = [
+                "fromBlock": .string(Hex.quantity(start)), "toBlock": .string(Hex.quantity(end)),
+                "topics": .array([.array(UniswapEvents.topics.values.sorted().map { .string("\($0)") })]),
+            ]
+            if !configuration.addresses.isEmpty { filter["address"] = .array(configuration.addresses.map { .string("\($0)") }) }
+            let answer: JSONValue
+            do {
+                answer = try await call(client, "eth_getLogs", [.object(filter)])
+            } catch let e as ChainError where e.rpcCode == -32005 && span > 1 {
+                span = max(span / 2, 1)
+                continue
+            }
+            guard let entries = answer.arrayValue else { throw ChainError.transport("eth_getLogs answered \(answer)") }
+            var events: [FeedEvent] = []
+            events.reserveCapacity(entries.count)
+            for entry in entries {
+                let log = try EthLog(json: entry)
+                do throws(ChainError) {
+                    if let e = try UniswapEvents.decode(log, chainId: decoder.chainId) {
+                        events.append(FeedEvent(event: e, log: log))
+                        c.remember(log.blockNumber, log.blockHash)
+                    }
+                } catch {
+                    health.update { $0.rejected[.abiMismatch, default: 0] += 1 }
+                }
+            }
+            guard let endHash = try await blockHash(client, end) else { throw ChainError.transport("block \(end) is unknown to the node") }
+            c.remember(end, endHash)
+            deliver(events, &c, emit)
+            c.backfilledThrough = end
+            close(through: end, &c, emit)
+            start = end + 1
+            if span < configuration.backfillBlocks { span = min(span * 2, configuration.backfillBlocks) }
+        }
+    }
+
+    // MARK: live
+
+    func onHead(_ h: BlockHead, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        if h.number > 0, let parent = c.known[h.number - 1], parent != h.parentHash {
+            try await rewind(suspect: h.number - 1, client, &c, emit)
+        } else if let mine = c.known[h.number], mine != h.hash {
+            try await rewind(suspect: h.number, client, &c, emit)
+        }
+        c.remember(h.number, h.hash)
+        if h.number > 0, c.known[h.number - 1] == nil { c.remember(h.number - 1, h.parentHash) }
+        if let next = c.next, h.number > max(c.head, next > 0 ? next - 1 : 0) + 1 {
+            // Heads were skipped: fetch what they carried rather than trust the subscription.
+            try await backfill(to: h.number - 1, client, &c, emit)
+        }
+        c.head = max(c.head, h.number)
+        health.update { $0.head = max($0.head, h.number) }
+        let k = configuration.confirmations
+        if k > 0, c.head >= k { release(through: c.head - k, &c, emit) }
+        let closable = c.head >= max(k, 1) ? c.head - max(k, 1) : nil
+        if let closable { close(through: closable, &c, emit) }
+    }
+
+    func onLog(_ e: FeedEvent, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+        let n = e.event.id.blockNumber
+        if n <= c.backfilledThrough, c.known[n] == e.event.id.blockHash { return }  // already delivered by eth_getLogs
+        c.remember(n, e.event.id.blockHash)
+        deliver([e], &c, emit)
+    }
+
+    func onRemoved(_ e: MarketEvent, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        guard c.known[e.id.blockNumber] == e.id.blockHash else { return }  // a block already rewound past
+        try await rewind(suspect: e.id.blockNumber, client, &c, emit)
+    }
+
+    // MARK: delivery
+
+    /// Hands events to the runtime now, or holds them until their block is deep enough.
+    func deliver(_ events: [FeedEvent], _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+        guard !events.isEmpty else { return }
+        let k = configuration.confirmations
+        let releasable = c.head >= k ? c.head - k : nil
+        var now: [FeedEvent] = []
+        for e in events {
+            let n = e.event.id.blockNumber
+            if k == 0 || (releasable.map { n <= $0 } ?? false) { now.append(e) } else { c.held[n, default: []].append(e) }
+        }
+        if !now.isEmpty {
+            health.update { $0.events += now.count }
+            emit(.events(feed: configuration.name, now))
+        }
+    }
+
+    func release(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+        let ready = c.held.keys.filter { $0 <= n }.sorted()
+        guard !ready.isEmpty else { return }
+        var out: [FeedEvent] = []
+        for b in ready { out += c.held.removeValue(forKey: b) ?? [] }
+        health.update { $0.events += out.count }
+        emit(.events(feed: configuration.name, out))
+    }
+
+    /// Closes every block up to `n` (their events are all delivered): the checkpoint may move.
+    func close(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+        let k = configuration.confirmations
+        let limit = k == 0 ? n : min(n, c.head >= k ? c.head - k : 0)
+        guard let next = c.next, limit >= next, let hash = c.known[limit] else { return }
+        if k > 0 { release(through: limit, &c, emit) }
+        c.next = limit + 1
+        health.update { $0.delivered = limit }
+        emit(.blockClosed(feed: configuration.name, chainId: c.chainId, number: limit, hash: hash))
+    }
+
+    /// A reorg touched `suspect` (or a block below it): walks down to the newest block whose
+    /// hash the node still has, retracts everything above it, and backfills the new branch.
+    func rewind(suspect: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+        let lowest = c.known.keys.min() ?? 0
+        var n = suspect
+        var ancestor: UInt64?
+        while n >= lowest {
+            if let mine = c.known[n], try await blockHash(client, n) == mine {
+                ancestor = n
+                break
+            }
+            if n == 0 { break }
+            n -= 1
+        }
+        let to = ancestor ?? (lowest > 0 ? lowest - 1 : 0)
+        logger.warning("reorg: rewinding", metadata: ["suspect": "\(suspect)", "ancestor": "\(to)"])
+        c.known = c.known.filter { $0.key <= to }
+        c.held = c.held.filter { $0.key <= to }
+        c.backfilledThrough = min(c.backfilledThrough, to)
+        if let next = c.next, next > to + 1 { c.next = to + 1 }
+        c.head = to
+        health.update {
+            $0.rewinds += 1
+            $0.delivered = min($0.delivered, to)
+        }
+        emit(.rewind(feed: configuration.name, chainId: c.chainId, toBlock: to))
+        try await backfill(to: try await nodeHead(client), client, &c, emit)
+    }
+}

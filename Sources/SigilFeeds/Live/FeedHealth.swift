@@ -1,0 +1,36 @@
+public import SigilChain
+import Synchronization
+
+/// The live state of one feed, shared between the feed's task and whoever reports it.
+public final class FeedHealth: Sendable {
+    public enum State: String, Sendable {
+        case connecting, backfilling, live, stalled
+    }
+
+    public struct Snapshot: Sendable {
+        public var feed: String
+        public var state: State = .connecting
+        /// The newest block (or trade time) the source announced.
+        public var head: UInt64 = 0
+        /// The newest block every event of which has been delivered.
+        public var delivered: UInt64 = 0
+        public var reconnects = 0
+        public var rejected: [FrameError.Reason: Int] = [:]
+        public var gaps = 0
+        public var rewinds = 0
+        public var events = 0
+        public var lastError: String?
+
+        /// Blocks between the source's head and what has been delivered.
+        public var lag: UInt64 { head > delivered ? head - delivered : 0 }
+        public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+    }
+
+    let state: Mutex<Snapshot>
+
+    public init(feed: String) { state = Mutex(Snapshot(feed: feed)) }
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    public func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
+}

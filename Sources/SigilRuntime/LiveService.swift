@@ -1,0 +1,112 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import SigilCore
+public import SigilFeeds
+public import SigilModels
+import Synchronization
+
+/// `sigil run` on live feeds as a swift-service-lifecycle `Service`: restores the engine from the
+/// journal, runs every feed in its own task, and handles what they deliver in one task, each
+/// item committed before the next. On graceful shutdown (SIGINT/SIGTERM) it stops between two
+/// items; `stopAtBlock` ends the run once every feed has closed that block.
+public struct LiveService: Service {
+    /// One status report: the totals and each feed's health.
+    public struct Status: Sendable {
+        public var summary: ReplayRun.Summary
+        public var feeds: [FeedHealth.Snapshot]
+        public var rebuiltEvents: Int
+        public var portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?
+    }
+
+    public final class OutcomeBox: Sendable {
+        let value = Mutex<Status?>(nil)
+        public init() {}
+        public var outcome: Status? { value.withLock { $0 } }
+    }
+
+    enum Input: Sendable {
+        case item(FeedItem)
+        case tick
+        case failed(String)
+    }
+
+    let config: SigilConfig
+    let models: [String: NeuralModel]
+    let logger: Logger
+    let stopAtBlock: UInt64?
+    let statusInterval: Duration
+    let onReady: @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void
+    let status: @Sendable (Status) -> Void
+    public let outcome: OutcomeBox
+
+    public init(config: SigilConfig, models: [String: NeuralModel], logger: Logger, stopAtBlock: UInt64? = nil,
+                statusInterval: Duration = .seconds(10), outcome: OutcomeBox,
+                onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
+                status: @escaping @Sendable (Status) -> Void) {
+        self.config = config
+        self.models = models
+        self.logger = logger
+        self.stopAtBlock = stopAtBlock
+        self.statusInterval = statusInterval
+        self.outcome = outcome
+        self.onReady = onReady
+        self.status = status
+    }
+
+    public func run() async throws {
+        let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
+        let runner = try LiveRunner(config: config, models: models, store: store)
+        let resume = try runner.restore()
+        let feeds = config.feeds.compactMap { f in f.ethereum.map { EthereumLogFeed(configuration: $0, logger: logger) } }
+        onReady(runner.engine.strategies.count, runner.rebuiltEvents)
+        let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
+        let start = ContinuousClock.now
+        var failure: String?
+        func report() -> Status {
+            var s = runner.summary
+            s.seconds = (ContinuousClock.now - start).secondsValue
+            let p = runner.engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+            return Status(summary: s, feeds: feeds.map(\.health.snapshot), rebuiltEvents: runner.rebuiltEvents, portfolio: p)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for feed in feeds {
+                let point = resume[feed.configuration.name]
+                group.addTask {
+                    do {
+                        try await feed.run(resume: point) { sink.yield(.item($0)) }
+                    } catch {
+                        sink.yield(.failed("feed \(feed.configuration.name): \(error)"))
+                    }
+                }
+            }
+            group.addTask { [statusInterval] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: statusInterval)
+                    sink.yield(.tick)
+                }
+            }
+            defer { group.cancelAll() }
+            let names = feeds.map(\.configuration.name)
+            for await input in inputs.cancelOnGracefulShutdown() {
+                switch input {
+                case .item(let item):
+                    try runner.handle(item)
+                    if let stop = stopAtBlock, case .blockClosed = item, runner.allClosed(through: stop, feeds: names) {
+                        return
+                    }
+                case .tick:
+                    status(report())
+                case .failed(let message):
+                    failure = message
+                    return
+                }
+            }
+        }
+        if let p = runner.engine.portfolio { try store.savePortfolio(p, block: runner.summary.lastBlock) }
+        try store.close()
+        let final = report()
+        outcome.value.withLock { $0 = final }
+        if let failure { throw FeedError(description: failure) }
+    }
+}

@@ -1,0 +1,175 @@
+"""Running `sigil run` on live feeds against the devnet, and the ground truth to judge it by."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+
+from sigiltools.scenarios import TOPICS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SIGIL = os.path.join(ROOT, ".build", "debug", "sigil")
+
+
+def sigil_binary() -> str:
+    if not os.access(SIGIL, os.X_OK):
+        raise RuntimeError(f"no sigil binary at {SIGIL}: run `swift build` (make test builds it first)")
+    return SIGIL
+
+
+def write_config(path, ws_url: str, out_dir: str, **feed) -> str:
+    """A live configuration: one ethereum feed from block 0, both bundled strategies, the paper
+    portfolio on the traffic's USDC (any address; pools without it are simply not traded)."""
+    lines = ["feeds:", "  - name: devnet", "    kind: ethereum", f"    url: {ws_url}", "    from_block: 0"]
+    defaults = {"silence_timeout": 2, "request_timeout": 2, "reconnect": "{initial: 0.05, max: 0.5}"}
+    defaults.update(feed)
+    lines += [f"    {k}: {v}" for k, v in defaults.items()]
+    lines += [
+        "registry:", f"  snapshot: {ROOT}/models/registry-snapshot.json",
+        "models:", "  - id: sigil/model-signal", f"    file: {ROOT}/models/model-signal-logistic.safetensors",
+        "strategies:",
+        "  - name: signals", "    plugin: model-signal", "    models: {signal: sigil/model-signal}",
+        "    params: {threshold: 0.52, cooldown_blocks: 1}",
+        "  - name: rug-guard", "    plugin: rug-pull-guard",
+        "outputs:", f"  jsonl: {out_dir}/outputs.jsonl", f"  sqlite: {out_dir}/sigil.sqlite",
+    ]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return str(path)
+
+
+class Bot:
+    """`sigil run CONFIG` in the background, its output lines kept with their arrival times."""
+
+    def __init__(self, config: str, *args: str):
+        self.proc = subprocess.Popen([sigil_binary(), "run", config, "--status-every", "1", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.out: list[tuple[float, str]] = []
+        self.err: list[tuple[float, str]] = []
+        self.threads = [threading.Thread(target=self._pump, args=(s, d), daemon=True)
+                        for s, d in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for t in self.threads:
+            t.start()
+
+    @staticmethod
+    def _pump(stream, dest):
+        for line in stream:
+            dest.append((time.time(), line.rstrip("\n")))
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(l.startswith("ready in") for _, l in self.out):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"sigil run did not become ready: {self.text()}")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self, timeout=30) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        rc = self.proc.wait(timeout)
+        for t in self.threads:
+            t.join(5)
+        return rc
+
+    def wait(self, timeout) -> int:
+        rc = self.proc.wait(timeout)
+        for t in self.threads:
+            t.join(5)
+        return rc
+
+    def text(self) -> str:
+        return "\n".join(l for _, l in self.out) + "\n--- stderr ---\n" + "\n".join(l for _, l in self.err[-50:])
+
+    def final_feed_line(self) -> str:
+        lines = [l for _, l in self.out if l.strip().startswith("feed devnet:")]
+        if not lines:
+            raise AssertionError(f"no feed status line: {self.text()}")
+        return lines[-1]
+
+
+def feed_number(line: str, field: str) -> int:
+    """A count from a feed status line: `reconnects 3`, `rewinds 1`, …"""
+    import re
+    m = re.search(rf"\b{field} (\d+)", line)
+    if not m:
+        raise AssertionError(f"no {field} in {line!r}")
+    return int(m.group(1))
+
+
+def db(out_dir: str) -> sqlite3.Connection:
+    return sqlite3.connect(os.path.join(out_dir, "sigil.sqlite"))
+
+
+def processed(out_dir: str) -> list[tuple[str, int]]:
+    """(block hash, log index) of every event the bot processed and that still stands."""
+    with db(out_dir) as c:
+        return [(h, i) for h, i in c.execute("SELECT block_hash, log_index FROM events WHERE retracted = 0")]
+
+
+def checkpoint(out_dir: str) -> int:
+    try:
+        with db(out_dir) as c:
+            row = c.execute("SELECT block_number FROM checkpoints WHERE feed = 'devnet'").fetchone()
+            return row[0] if row else -1
+    except sqlite3.Error:
+        return -1
+
+
+def wait_checkpoint(out_dir: str, block: int, bot: Bot, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if checkpoint(out_dir) >= block:
+            return
+        if bot.proc.poll() is not None:
+            raise AssertionError(f"sigil run exited early: {bot.text()}")
+        time.sleep(0.1)
+    raise AssertionError(f"checkpoint did not reach {block} (at {checkpoint(out_dir)}): {bot.text()}")
+
+
+def ground_truth(rpc, first: int, last: int) -> list[tuple[str, int]]:
+    logs = rpc.call("eth_getLogs", {"fromBlock": hex(first), "toBlock": hex(last), "topics": [list(TOPICS.values())]})
+    return [(l["blockHash"], int(l["logIndex"], 16)) for l in logs]
+
+
+def within(events, last: int, rpc) -> list[tuple[str, int]]:
+    """The events of blocks up to `last` (by the node's numbering of their block hash)."""
+    numbers = {}
+    out = []
+    for h, i in events:
+        if h not in numbers:
+            numbers[h] = int(rpc.call("eth_getBlockByHash", h, False)["number"], 16)
+        if numbers[h] <= last:
+            out.append((h, i))
+    return out
+
+
+class Traffic:
+    """`python -m sigiltools.traffic` against the devnet, in the background."""
+
+    def __init__(self, http_url: str, *args: str):
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools"))
+        import sys
+        self.proc = subprocess.Popen([sys.executable, "-m", "sigiltools.traffic", "--rpc", http_url, *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        if not line.startswith('{"ready"'):
+            raise RuntimeError(f"traffic did not start: {line!r} {self.proc.stderr.read()[-2000:]}")
+        self.ready = json.loads(line)["ready"]
+
+    def finish(self, timeout=600) -> dict:
+        out, err = self.proc.communicate(timeout=timeout)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"traffic failed: {err[-2000:]}")
+        return json.loads(out.strip().splitlines()[-1])["done"]
+
+    def running(self) -> bool:
+        return self.proc.poll() is None

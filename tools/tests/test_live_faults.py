@@ -1,0 +1,228 @@
+"""Fault tests of `sigil run` on a live feed: the real binary, the real devnet over a real
+websocket, real Uniswap traffic. Each compares the events the bot processed (its journal, minus
+what reorgs retracted) with the node's eth_getLogs for the same block range."""
+import collections
+import json
+import os
+import random
+import threading
+import time
+
+import pytest
+
+from sigiltools.client import Devnet
+from live_helpers import (Bot, Traffic, db, feed_number, ground_truth, processed, wait_checkpoint, write_config)
+
+
+@pytest.fixture
+def node():
+    with Devnet(seed=21) as d:
+        yield d
+
+
+def settle(node, bot: Bot, out_dir: str) -> int:
+    """Mines one block so that the last traffic block closes; waits for the bot's checkpoint to
+    reach it; returns that block."""
+    last = int(node.rpc.call("eth_blockNumber"), 16)
+    node.rpc.call("sigil_mine", 1)
+    wait_checkpoint(out_dir, last, bot)
+    return last
+
+
+def engine_events(bot: Bot) -> int:
+    """How many events the run handed to its strategies (the summary line)."""
+    line = next(l for _, l in reversed(bot.out) if l.startswith("summary:"))
+    return int(line.split(",")[1].split()[0])
+
+
+def assert_exactly_once(node, out_dir: str, last: int):
+    got = processed(out_dir)
+    truth = ground_truth(node.rpc, 0, last)
+    dupes = [k for k, n in collections.Counter(got).items() if n > 1]
+    assert not dupes, f"duplicated events: {dupes[:5]}"
+    missing = set(truth) - set(got)
+    extra = set(got) - set(truth)
+    assert not missing, f"{len(missing)} events lost, e.g. {sorted(missing)[:3]}"
+    assert not extra, f"{len(extra)} events processed that the node does not have, e.g. {sorted(extra)[:3]}"
+    return len(truth)
+
+
+def test_twenty_connection_cuts_lose_and_duplicate_nothing(node, tmp_path):
+    out = str(tmp_path / "out")
+    bot = Bot(write_config(tmp_path / "live.yaml", node.ws_url, out))
+    try:
+        bot.wait_ready()
+        traffic = Traffic(node.http_url, "--blocks", "150", "--swaps", "8", "--hops", "3")
+        cuts = 0
+        while traffic.running():
+            time.sleep(1.5)
+            if cuts < 20 and traffic.running():
+                assert node.rpc.call("sigil_dropWebsockets") >= 0
+                cuts += 1
+        traffic.finish()
+        assert cuts == 20, f"only {cuts} cuts happened while traffic ran"
+        last = settle(node, bot, out)
+        assert bot.stop() == 0, bot.text()
+        n = assert_exactly_once(node, out, last)
+        assert n >= 5_000, f"only {n} events in the run"
+        assert engine_events(bot) == n, "the engine was handed an event twice (or missed one)"
+        line = bot.final_feed_line()
+        assert feed_number(line, "reconnects") >= 20, line
+        assert feed_number(line, "rejected") == 0, line
+    finally:
+        bot.stop()
+
+
+def test_half_open_connection_is_detected_within_the_silence_timeout(node, tmp_path):
+    out = str(tmp_path / "out")
+    silence, request = 1.5, 1.0
+    bot = Bot(write_config(tmp_path / "live.yaml", node.ws_url, out, silence_timeout=silence, request_timeout=request))
+    try:
+        bot.wait_ready()
+        traffic = Traffic(node.http_url, "--blocks", "40", "--swaps", "4", "--interval", "0.2")
+        time.sleep(3)
+        paused_at = time.time()
+        assert node.rpc.call("sigil_pauseWebsocket") == 1
+        traffic.finish()
+        last = settle(node, bot, out)
+        assert bot.stop() == 0, bot.text()
+        detected = [t for t, l in bot.err if "the connection is dead" in l or "newer block than the subscription" in l]
+        assert detected, f"the half-open socket was never detected: {bot.text()}"
+        delay = detected[0] - paused_at
+        # silence timeout, then a probe that times out, plus one watchdog tick of slack
+        assert delay <= silence + request + silence / 4 + 0.5, f"detected after {delay:.2f}s"
+        assert feed_number(bot.final_feed_line(), "reconnects") >= 1
+        assert_exactly_once(node, out, last)
+    finally:
+        node.rpc.call("sigil_resumeWebsocket")
+        bot.stop()
+
+
+def test_reorgs_of_depth_one_to_three_retract_and_replace(node, tmp_path):
+    out = str(tmp_path / "out")
+    bot = Bot(write_config(tmp_path / "live.yaml", node.ws_url, out))
+    try:
+        bot.wait_ready()
+        Traffic(node.http_url, "--blocks", "12", "--swaps", "6", "--hops", "2").finish()
+        dropped_blocks = []
+        for depth in (1, 2, 3):
+            head = int(node.rpc.call("eth_blockNumber"), 16)
+            wait_checkpoint(out, head - 1, bot)
+            # the reorg re-mines the dropped blocks' transactions minus the last one
+            r = node.rpc.call("sigil_reorg", depth, {"drop": 1, "keepBlocks": True})
+            dropped_blocks += r["dropped"]
+            # more traffic on the new branch, so the next reorg has events to move
+            Traffic(node.http_url, "--blocks", "4", "--swaps", "4", "--seed", str(depth)).finish()
+        last = settle(node, bot, out)
+        assert bot.stop() == 0, bot.text()
+        assert_exactly_once(node, out, last)
+        with db(out) as c:
+            removed = c.execute(f"SELECT COUNT(*), SUM(retracted) FROM events WHERE block_hash IN ({','.join('?' * len(dropped_blocks))})",
+                                dropped_blocks).fetchone()
+            retracted_outputs = c.execute("SELECT COUNT(*) FROM outputs WHERE retracted = 1").fetchone()[0]
+            retraction_rows = c.execute("SELECT COUNT(*) FROM retractions").fetchone()[0]
+        assert removed[0] > 0, "the reorged blocks carried no events the bot had processed"
+        assert removed[0] == removed[1], f"{removed[0] - removed[1]} events of dropped blocks were not retracted"
+        assert retracted_outputs == retraction_rows
+        assert feed_number(bot.final_feed_line(), "rewinds") >= 3
+        lines = [json.loads(l) for l in open(os.path.join(out, "outputs.jsonl"))]
+        assert sum(1 for l in lines if l["type"] == "retraction") == retraction_rows
+    finally:
+        bot.stop()
+
+
+def outputs_of(out_dir):
+    with db(out_dir) as c:
+        rows = c.execute("SELECT key, json, retracted FROM outputs ORDER BY key").fetchall()
+    return rows
+
+
+def test_kill_minus_nine_at_three_moments_then_restart_equals_an_uninterrupted_run(node, tmp_path):
+    rng = random.Random(5)
+    out = str(tmp_path / "killed")
+    cfg = write_config(tmp_path / "killed.yaml", node.ws_url, out)
+    bot = Bot(cfg)
+    kills = []
+    try:
+        bot.wait_ready()
+        traffic = Traffic(node.http_url, "--blocks", "45", "--swaps", "6", "--hops", "3")
+        for _ in range(3):
+            time.sleep(rng.uniform(1.0, 4.0))
+            bot.kill9()
+            kills.append(checkpoint_of(out))
+            bot = Bot(cfg)
+            bot.wait_ready()
+        traffic.finish()
+        last = settle(node, bot, out)
+        assert bot.stop() == 0, bot.text()
+    finally:
+        bot.stop()
+    assert_exactly_once(node, out, last)
+
+    ref_out = str(tmp_path / "reference")
+    ref = Bot(write_config(tmp_path / "reference.yaml", node.ws_url, ref_out), "--stop-at-block", str(last))
+    assert ref.wait(300) == 0, ref.text()
+    assert_exactly_once(node, ref_out, last)
+
+    got, want = outputs_of(out), outputs_of(ref_out)
+    assert len(want) > 0, "the reference run produced no outputs to compare"
+    assert got == want, f"outputs differ after kills at checkpoints {kills}: {len(got)} vs {len(want)}"
+    killed_lines = open(os.path.join(out, "outputs.jsonl")).read().splitlines()
+    ref_lines = open(os.path.join(ref_out, "outputs.jsonl")).read().splitlines()
+    assert len(killed_lines) == len(set(killed_lines)), "the JSONL has duplicated lines"
+    assert sorted(killed_lines) == sorted(ref_lines)
+
+
+def checkpoint_of(out):
+    from live_helpers import checkpoint
+    return checkpoint(out)
+
+
+def malformed_frames(rng: random.Random, n_each: int, limit: int) -> dict:
+    """n_each frames for each rejection reason; {reason: [frames]}."""
+    swap_topic = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
+    sync_topic = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
+
+    def log(topics, data, sub="{logs}", **over):
+        r = {"address": "0x" + "ab" * 20, "topics": topics, "data": data, "blockNumber": "0x5", "blockHash": "0x" + "11" * 32,
+             "transactionHash": "0x" + "22" * 32, "transactionIndex": "0x0", "logIndex": "0x0", "removed": False}
+        r.update(over)
+        return json.dumps({"jsonrpc": "2.0", "method": "eth_subscription", "params": {"subscription": sub, "result": r}})
+
+    good = log([sync_topic], "0x" + "00" * 64)
+    out = collections.defaultdict(list)
+    for k in range(n_each):
+        cut = rng.randrange(10, len(good) - 5)
+        out["malformed_json"].append(good[:cut])
+        out["wrong_type"].append(log([sync_topic], "0x" + "00" * 64, blockNumber=rng.randrange(1, 10**6)))
+        out["unknown_subscription"].append(log([sync_topic], "0x" + "00" * 64, sub="0x%032x" % rng.getrandbits(128)))
+        out["oversize"].append(log([sync_topic], "0x" + "00" * (limit // 2 + 64)))
+        out["abi_mismatch"].append(log([swap_topic, "0x" + "00" * 32], "0x" + "00" * 128))
+    return out
+
+
+def test_ten_thousand_malformed_frames_are_counted_and_skipped(node, tmp_path):
+    out = str(tmp_path / "out")
+    limit = 4096
+    bot = Bot(write_config(tmp_path / "live.yaml", node.ws_url, out, max_frame_bytes=limit))
+    try:
+        bot.wait_ready()
+        frames = malformed_frames(random.Random(9), 2_000, limit)
+        mixed = [(reason, f) for reason, fs in frames.items() for f in fs]
+        random.Random(3).shuffle(mixed)
+        traffic = Traffic(node.http_url, "--blocks", "30", "--swaps", "4", "--hops", "2")
+        for i in range(0, len(mixed), 500):
+            node.rpc.call("sigil_injectFrames", [f for _, f in mixed[i:i + 500]])
+            time.sleep(0.2)
+        traffic.finish()
+        last = settle(node, bot, out)
+        assert bot.stop() == 0, bot.text()
+        assert_exactly_once(node, out, last)
+        line = bot.final_feed_line()
+        for reason, fs in frames.items():
+            assert f"{reason} {len(fs)}" in line, f"{reason}: expected {len(fs)} in {line}"
+        assert feed_number(line, "rejected") == 10_000
+        logged = [l for _, l in bot.err if "frame rejected" in l]
+        assert len(logged) <= len(frames), f"{len(logged)} log lines for {len(frames)} reasons within a minute"
+    finally:
+        bot.stop()
