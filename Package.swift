@@ -77,6 +77,9 @@ let package = Package(
             dependencies: [
                 "SigilCore", "SigilChain",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "WSCompression", package: "swift-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -103,6 +106,11 @@ let package = Package(
         .testTarget(
             name: "SigilRuntimeTests",
             dependencies: ["SigilRuntime", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilCore", "SigilTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigilFeedsTests",
+            dependencies: ["SigilFeeds", "SigilChain", "SigilCore", "SigilTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels", "SigilCore", "SigilTestSupport"], swiftSettings: swiftSettings),

@@ -36,6 +36,11 @@ public struct MarketEvent: Hashable, Sendable {
         case v3Burn(owner: Address, tickLower: Int32, tickUpper: Int32, amount: UInt256, amount0: UInt256, amount1: UInt256)
         /// Uniswap V3 factory `PoolCreated(address indexed token0, address indexed token1, uint24 indexed fee, int24 tickSpacing, address pool)`.
         case v3PoolCreated(token0: Address, token1: Address, fee: UInt32, tickSpacing: Int32, pool: Address)
+        /// A Hyperliquid trade (`trades` channel): price and size exactly as the exchange wrote
+        /// them, time in milliseconds, the exchange's trade id, buyer and seller.
+        case hlTrade(coin: String, takerBuys: Bool, price: String, size: String, timeMs: UInt64, tid: UInt64, buyer: Address, seller: Address)
+        /// The top of a Hyperliquid order book (`l2Book` channel).
+        case hlBook(coin: String, bestBid: String?, bestAsk: String?, bidLevels: Int, askLevels: Int, timeMs: UInt64)
 
         /// A short stable name of the event kind (`v2.swap`, `v3.mint`, …).
         public var kind: String {
@@ -49,6 +54,8 @@ public struct MarketEvent: Hashable, Sendable {
             case .v3Mint: "v3.mint"
             case .v3Burn: "v3.burn"
             case .v3PoolCreated: "v3.pool_created"
+            case .hlTrade: "hl.trade"
+            case .hlBook: "hl.book"
             }
         }
     }
@@ -81,6 +88,11 @@ extension MarketEvent.Payload {
              ("amount0", "\(a0)"), ("amount1", "\(a1)")]
         case .v3PoolCreated(let t0, let t1, let fee, let spacing, let pool):
             [("token0", "\(t0)"), ("token1", "\(t1)"), ("fee", "\(fee)"), ("tickSpacing", "\(spacing)"), ("pool", "\(pool)")]
+        case .hlTrade(let coin, let takerBuys, let px, let sz, let time, let tid, let buyer, let seller):
+            [("coin", coin), ("side", takerBuys ? "B" : "A"), ("px", px), ("sz", sz), ("time", "\(time)"), ("tid", "\(tid)"),
+             ("buyer", "\(buyer)"), ("seller", "\(seller)")]
+        case .hlBook(let coin, let bid, let ask, let nb, let na, let time):
+            [("coin", coin), ("bestBid", bid ?? ""), ("bestAsk", ask ?? ""), ("bidLevels", "\(nb)"), ("askLevels", "\(na)"), ("time", "\(time)")]
         }
     }
 }

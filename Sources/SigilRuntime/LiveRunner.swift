@@ -69,10 +69,11 @@ public final class LiveRunner {
             guard let chainId = fresh.first?.event.id.chainId else { return }
             let stored = try store.commit(feed: feed, chainId: chainId, events: fresh, outputs: outputs)
             summary.tally(outputs, fresh: stored.count)
-        case .marketEvents(_, let events):
+        case .marketEvents(let feed, let events):
+            let fresh = try store.storeTrades(feed: feed, events)
             var outputs: [OutputRecord] = []
-            for e in events where !engine.hasSeen(e.id) { outputs += engine.process(e) }
-            summary.events += events.count
+            for e in fresh where !engine.hasSeen(e.id) { outputs += engine.process(e) }
+            summary.events += fresh.count
             let stored = try store.store(outputs)
             summary.tally(outputs, fresh: stored.count)
         case .blockClosed(let feed, let chainId, let number, let hash):

@@ -59,6 +59,9 @@ public struct LiveService: Service {
         let runner = try LiveRunner(config: config, models: models, store: store)
         let resume = try runner.restore()
         let feeds = config.feeds.compactMap { f in f.ethereum.map { EthereumLogFeed(configuration: $0, logger: logger) } }
+        let hlFeeds = config.feeds.compactMap { f in f.hyperliquid.map { HyperliquidFeed(configuration: $0, logger: logger) } }
+        var lastTrades: [String: [String: HyperliquidFeed.LastTrade]] = [:]
+        for f in hlFeeds { lastTrades[f.configuration.name] = try store.lastTrades(feed: f.configuration.name) }
         onReady(runner.engine.strategies.count, runner.rebuiltEvents)
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
         let start = ContinuousClock.now
@@ -67,7 +70,8 @@ public struct LiveService: Service {
             var s = runner.summary
             s.seconds = (ContinuousClock.now - start).secondsValue
             let p = runner.engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
-            return Status(summary: s, feeds: feeds.map(\.health.snapshot), rebuiltEvents: runner.rebuiltEvents, portfolio: p)
+            return Status(summary: s, feeds: feeds.map(\.health.snapshot) + hlFeeds.map(\.health.snapshot), rebuiltEvents: runner.rebuiltEvents,
+                          portfolio: p)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for feed in feeds {
@@ -75,6 +79,16 @@ public struct LiveService: Service {
                 group.addTask {
                     do {
                         try await feed.run(resume: point) { sink.yield(.item($0)) }
+                    } catch {
+                        sink.yield(.failed("feed \(feed.configuration.name): \(error)"))
+                    }
+                }
+            }
+            for feed in hlFeeds {
+                let last = lastTrades[feed.configuration.name] ?? [:]
+                group.addTask {
+                    do {
+                        try await feed.run(resume: last) { sink.yield(.item($0)) }
                     } catch {
                         sink.yield(.failed("feed \(feed.configuration.name): \(error)"))
                     }

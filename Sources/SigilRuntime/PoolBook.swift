@@ -10,9 +10,10 @@ public struct PoolBook: Sendable {
     public subscript(address: Address) -> PoolSnapshot? { pools[address] }
 
     /// Applies `event` and returns the snapshot of the pool it concerns (the created pool for
-    /// factory events), or nil for a retraction, which the caller handles.
+    /// factory events), or nil for a retraction (which the caller handles) or an off-chain event.
     public mutating func apply(_ event: MarketEvent) -> PoolSnapshot? {
-        guard !event.removed else { return nil }
+        // Off-chain order-book events (Hyperliquid) have no pool state.
+        guard !event.removed, !event.payload.kind.hasPrefix("hl.") else { return nil }
         let block = event.id.blockNumber
         switch event.payload {
         case .v2PairCreated(let t0, let t1, let pair, _):

@@ -76,25 +76,24 @@ public enum Peers {
     }
 }
 
-/// A devnet process on free ports, for one test.
-public final class DevnetProcess {
+/// A Python peer server (`python -m sigiltools.<module>`) that prints one ready line of
+/// `key=value` fields when it listens; stopped when released.
+public final class PeerProcess {
     let process = Process()
-    public let httpURL: String
-    public let wsURL: String
-    public let chainId: UInt64
+    /// The ready line's `key=value` fields.
+    public let fields: [String: String]
 
-    public init(seed: Int = 5) throws {
+    public init(module: String, args: [String], readyPrefix: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Peers.python) else {
             throw Peers.Failure(description: "no Python peer environment at \(Peers.python): run `make setup`")
         }
         process.executableURL = URL(fileURLWithPath: Peers.python)
-        process.arguments = ["-m", "sigiltools.devnet", "--http-port", "0", "--ws-port", "0", "--seed", "\(seed)"]
+        process.arguments = ["-m", "sigiltools.\(module)"] + args
         process.environment = Peers.environment()
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.standardError
         try process.run()
-        // Read the ready line: "devnet ready http=… ws=… chainId=… …"
         var line = Data()
         let handle = out.fileHandleForReading
         while true {
@@ -108,12 +107,39 @@ public final class DevnetProcess {
             let kv = part.split(separator: "=", maxSplits: 1)
             if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
         }
-        guard text.hasPrefix("devnet ready"), let h = fields["http"], let w = fields["ws"], let c = fields["chainId"].flatMap(UInt64.init) else {
+        guard text.hasPrefix(readyPrefix) else {
             process.terminate()
-            throw Peers.Failure(description: "devnet did not start: \(text)")
+            throw Peers.Failure(description: "sigiltools.\(module) did not start: \(text)")
         }
-        httpURL = h
-        wsURL = w
+        self.fields = fields
+    }
+
+    public func field(_ key: String) throws -> String {
+        guard let v = fields[key] else { throw Peers.Failure(description: "the ready line has no \(key)=") }
+        return v
+    }
+
+    deinit {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<50 where process.isRunning { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// A devnet process on free ports, for one test.
+public final class DevnetProcess {
+    let peer: PeerProcess
+    public let httpURL: String
+    public let wsURL: String
+    public let chainId: UInt64
+
+    public init(seed: Int = 5) throws {
+        peer = try PeerProcess(module: "devnet", args: ["--http-port", "0", "--ws-port", "0", "--seed", "\(seed)"], readyPrefix: "devnet ready")
+        httpURL = try peer.field("http")
+        wsURL = try peer.field("ws")
+        guard let c = UInt64(try peer.field("chainId")) else { throw Peers.Failure(description: "devnet chainId is not a number") }
         chainId = c
     }
 
@@ -125,12 +151,29 @@ public final class DevnetProcess {
         }
         return obj
     }
+}
 
-    deinit {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+/// The project's Hyperliquid-protocol server (`sigiltools.hyperliquid`) on free ports.
+public final class HyperliquidProcess {
+    let peer: PeerProcess
+    public let wsURL: String
+    public let controlURL: String
+
+    public init(coins: [String] = ["BTC", "ETH"], rate: Double = 40, snapshot: Int = 5) throws {
+        peer = try PeerProcess(module: "hyperliquid", args: ["--ws-port", "0", "--control-port", "0", "--coins", coins.joined(separator: ","),
+                                                              "--rate", "\(rate)", "--snapshot", "\(snapshot)"],
+                               readyPrefix: "hyperliquid ready")
+        wsURL = try peer.field("ws")
+        controlURL = try peer.field("control")
+    }
+
+    /// Sends a control request (`drop`, `pause`, `resume`, `trades`, `inject`) and returns the answer's result.
+    public func control(_ request: [String: Any]) throws -> Any {
+        let body = try JSONSerialization.data(withJSONObject: request)
+        let data = try Peers.run("hyperliquid_control", [controlURL, String(decoding: body, as: UTF8.self)])
+        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any], let result = obj["result"] else {
+            throw Peers.Failure(description: "control \(request) failed: \(String(decoding: data, as: UTF8.self))")
+        }
+        return result
     }
 }

@@ -4,7 +4,7 @@ public import SigilChain
 
 /// Counts rejected frames by reason and logs each reason at most once per `logInterval`
 /// (with how many were skipped since), so a flood of bad frames cannot flood the log.
-public struct FrameRejections {
+public struct FrameRejections: Sendable {
     let logger: Logger
     let logInterval: Duration
     var lastLogged: [FrameError.Reason: ContinuousClock.Instant] = [:]

@@ -146,12 +146,34 @@ public enum ConfigLoader {
         static let ethereumKeys = ["name", "kind", "url", "chain_id", "addresses", "from_block", "confirmations", "silence_timeout",
                                    "request_timeout", "backfill_blocks", "max_frame_bytes", "ping_interval", "reconnect"]
 
+        static let hyperliquidKeys = ["name", "kind", "url", "coins", "books", "silence_timeout", "request_timeout", "max_frame_bytes", "reconnect"]
+
+        func backoff(_ n: Node?, _ b: inout Backoff) throws(ConfigError) {
+            guard let n else { return }
+            let rm = try r.mapping(n, "reconnect", keys: ["initial", "max"])
+            if let i = rm["initial"] { b.initial = .seconds(try r.double(i, "reconnect initial (seconds)", in: 0.001...600)) }
+            if let x = rm["max"] { b.maximum = .seconds(try r.double(x, "reconnect max (seconds)", in: 0.001...3_600)) }
+        }
+
+        func websocketURL(_ n: Node) throws(ConfigError) -> String {
+            let url = try r.string(n, "url")
+            guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
+                throw r.fail(n, "url must start with ws:// or wss:// (a live feed is a websocket), got '\(url)'")
+            }
+            return url
+        }
+
         func feed(_ f: Node, taken: Set<String>) throws(ConfigError) -> SigilConfig.Feed {
             guard case .mapping(let raw) = f else { throw r.fail(f, "a feed must be a mapping") }
             let kindNode = raw["kind"]
             let kindName = try kindNode.map { (n) throws(ConfigError) in try r.choice(n, "feed kind", SigilConfig.Feed.Kind.allCases.map(\.rawValue)) } ?? "replay"
             let kind = SigilConfig.Feed.Kind(rawValue: kindName)!
-            let m = try r.mapping(f, "a \(kindName) feed", keys: kind == .replay ? Self.replayKeys : Self.ethereumKeys)
+            let keys = switch kind {
+            case .replay: Self.replayKeys
+            case .ethereum: Self.ethereumKeys
+            case .hyperliquid: Self.hyperliquidKeys
+            }
+            let m = try r.mapping(f, "a \(kindName) feed", keys: keys)
             guard let name = m["name"] else { throw r.fail(f, "a feed needs a 'name'") }
             let feedName = try r.string(name, "feed name")
             guard !taken.contains(feedName) else { throw r.fail(name, "feed name '\(feedName)' is used twice") }
@@ -162,10 +184,7 @@ public enum ConfigLoader {
                 return .init(name: feedName, kind: kind, path: try path(p, "recording", mustExist: true), chainId: chainId)
             case .ethereum:
                 guard let urlNode = m["url"] else { throw r.fail(f, "an ethereum feed needs a 'url' (ws:// or wss://)") }
-                let url = try r.string(urlNode, "url")
-                guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
-                    throw r.fail(urlNode, "url must start with ws:// or wss:// (subscriptions need a websocket), got '\(url)'")
-                }
+                let url = try websocketURL(urlNode)
                 var c = EthereumLogFeed.Configuration(name: feedName, url: url, chainId: chainId)
                 if let a = m["addresses"] {
                     c.addresses = try r.sequence(a, "addresses").map { (n) throws(ConfigError) in try r.address(n, "an address") }
@@ -179,12 +198,20 @@ public enum ConfigLoader {
                 if let n = m["backfill_blocks"] { c.backfillBlocks = UInt64(try r.int(n, "backfill_blocks", in: 1...1_000_000)) }
                 if let n = m["max_frame_bytes"] { c.maxFrameBytes = Int(try r.int(n, "max_frame_bytes", in: 1_024...(64 << 20))) }
                 if let n = m["ping_interval"] { c.pingInterval = .seconds(try r.double(n, "ping_interval (seconds)", in: 0.1...3_600)) }
-                if let n = m["reconnect"] {
-                    let rm = try r.mapping(n, "reconnect", keys: ["initial", "max"])
-                    if let i = rm["initial"] { c.backoff.initial = .seconds(try r.double(i, "reconnect initial (seconds)", in: 0.001...600)) }
-                    if let x = rm["max"] { c.backoff.maximum = .seconds(try r.double(x, "reconnect max (seconds)", in: 0.001...3_600)) }
-                }
+                try backoff(m["reconnect"], &c.backoff)
                 return .init(name: feedName, kind: kind, path: "", chainId: chainId, ethereum: c)
+            case .hyperliquid:
+                guard let urlNode = m["url"] else { throw r.fail(f, "a hyperliquid feed needs a 'url' (wss://api.hyperliquid.xyz/ws)") }
+                guard let coinsNode = m["coins"] else { throw r.fail(f, "a hyperliquid feed needs 'coins' (e.g. [BTC, ETH])") }
+                let coins = try r.sequence(coinsNode, "coins").map { (n) throws(ConfigError) in try r.string(n, "a coin") }
+                guard !coins.isEmpty else { throw r.fail(coinsNode, "coins is empty") }
+                var c = HyperliquidFeed.Configuration(name: feedName, url: try websocketURL(urlNode), coins: coins)
+                if let n = m["books"] { c.books = try r.bool(n, "books") }
+                if let n = m["silence_timeout"] { c.silenceTimeout = .seconds(try r.double(n, "silence_timeout (seconds)", in: 0.1...86_400)) }
+                if let n = m["request_timeout"] { c.requestTimeout = .seconds(try r.double(n, "request_timeout (seconds)", in: 0.1...3_600)) }
+                if let n = m["max_frame_bytes"] { c.maxFrameBytes = Int(try r.int(n, "max_frame_bytes", in: 1_024...(64 << 20))) }
+                try backoff(m["reconnect"], &c.backoff)
+                return .init(name: feedName, kind: kind, path: "", chainId: HyperliquidFeed.chainId, hyperliquid: c)
             }
         }
 

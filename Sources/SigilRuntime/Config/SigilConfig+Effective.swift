@@ -18,6 +18,11 @@ extension SigilConfig {
                         "    backfill_blocks: \(e.backfillBlocks)", "    max_frame_bytes: \(e.maxFrameBytes)",
                         "    ping_interval: \(e.pingInterval.secondsValue)",
                         "    reconnect: {initial: \(e.backoff.initial.secondsValue), max: \(e.backoff.maximum.secondsValue)}"]
+            } else if let h = f.hyperliquid {
+                out += ["    url: \(h.url)", "    coins: [" + h.coins.joined(separator: ", ") + "]", "    books: \(h.books)",
+                        "    silence_timeout: \(h.silenceTimeout.secondsValue)", "    request_timeout: \(h.requestTimeout.secondsValue)",
+                        "    max_frame_bytes: \(h.maxFrameBytes)",
+                        "    reconnect: {initial: \(h.backoff.initial.secondsValue), max: \(h.backoff.maximum.secondsValue)}"]
             } else {
                 out += ["    path: \(f.path)", "    chain_id: \(f.chainId.map(String.init) ?? "from manifest.json")"]
             }

@@ -6,15 +6,17 @@ public import SigilPluginAPI
 /// the directory of the file they came from.
 public struct SigilConfig: Hashable, Sendable {
     public struct Feed: Hashable, Sendable {
-        public init(name: String, kind: Kind, path: String, chainId: UInt64?, ethereum: EthereumLogFeed.Configuration? = nil) {
+        public init(name: String, kind: Kind, path: String, chainId: UInt64?, ethereum: EthereumLogFeed.Configuration? = nil,
+                    hyperliquid: HyperliquidFeed.Configuration? = nil) {
             self.name = name
             self.kind = kind
             self.path = path
             self.chainId = chainId
             self.ethereum = ethereum
+            self.hyperliquid = hyperliquid
         }
 
-        public enum Kind: String, Hashable, Sendable, CaseIterable { case replay, ethereum }
+        public enum Kind: String, Hashable, Sendable, CaseIterable { case replay, ethereum, hyperliquid }
         public var name: String
         public var kind: Kind
         /// The recording (`replay`); empty for live feeds.
@@ -24,6 +26,8 @@ public struct SigilConfig: Hashable, Sendable {
         public var chainId: UInt64?
         /// The live connection's settings (`ethereum`).
         public var ethereum: EthereumLogFeed.Configuration?
+        /// The live connection's settings (`hyperliquid`).
+        public var hyperliquid: HyperliquidFeed.Configuration?
 
         /// True for feeds that follow a live source (they never end by themselves).
         public var isLive: Bool { kind != .replay }

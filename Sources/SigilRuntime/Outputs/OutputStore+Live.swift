@@ -93,6 +93,40 @@ extension OutputStore {
         return (events, lines.count)
     }
 
+    /// Stores off-chain trades once each (by coin and trade id); returns the events that were
+    /// new, with every non-trade event (book tops are not stored).
+    public func storeTrades(feed: String, _ events: [MarketEvent]) throws -> [MarketEvent] {
+        try db.write { db in
+            var fresh: [MarketEvent] = []
+            for e in events {
+                guard case .hlTrade(let coin, let takerBuys, let px, let sz, let time, let tid, let buyer, let seller) = e.payload else {
+                    fresh.append(e)
+                    continue
+                }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO trades (feed, coin, tid, time_ms, side, px, sz, hash, buyer, seller)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [feed, coin, Int64(bitPattern: tid), Int64(time), takerBuys ? "B" : "A", px, sz,
+                                     "\(e.id.transactionHash)", "\(buyer)", "\(seller)"])
+                if db.changesCount == 1 { fresh.append(e) }
+            }
+            return fresh
+        }
+    }
+
+    /// The last stored trade of each coin of a feed.
+    public func lastTrades(feed: String) throws -> [String: HyperliquidFeed.LastTrade] {
+        try db.read { db in
+            var out: [String: HyperliquidFeed.LastTrade] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT coin, tid, time_ms FROM trades t WHERE feed = ? AND time_ms = (SELECT MAX(time_ms) FROM trades WHERE feed = t.feed AND coin = t.coin)
+                """, arguments: [feed]) {
+                out[row["coin"]] = .init(tid: UInt64(bitPattern: row["tid"] as Int64), timeMs: UInt64(row["time_ms"] as Int64))
+            }
+            return out
+        }
+    }
+
     /// Records a gap a feed could not fill.
     public func recordGap(feed: String, _ gap: FeedGap) throws {
         try db.write { db in

@@ -86,6 +86,13 @@ public final class OutputStore {
                 INSERT INTO sink (json) SELECT json FROM outputs ORDER BY id;
                 """)
         }
+        migrator.registerMigration("v4-trades") { db in
+            try db.execute(sql: """
+                CREATE TABLE trades (feed TEXT NOT NULL, coin TEXT NOT NULL, tid INTEGER NOT NULL, time_ms INTEGER NOT NULL,
+                    side TEXT NOT NULL, px TEXT NOT NULL, sz TEXT NOT NULL, hash TEXT NOT NULL, buyer TEXT NOT NULL, seller TEXT NOT NULL,
+                    PRIMARY KEY (feed, coin, tid));
+                """)
+        }
         try migrator.migrate(db)
         if !FileManager.default.fileExists(atPath: jsonlPath), !FileManager.default.createFile(atPath: jsonlPath, contents: nil) {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: jsonlPath])
