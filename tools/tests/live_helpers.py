@@ -173,3 +173,31 @@ class Traffic:
 
     def running(self) -> bool:
         return self.proc.poll() is None
+
+
+class HyperliquidServer:
+    """`python -m sigiltools.hyperliquid` on free ports."""
+
+    def __init__(self, *args: str):
+        import re
+        import sys
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools"))
+        self.proc = subprocess.Popen([sys.executable, "-m", "sigiltools.hyperliquid", "--ws-port", "0", "--control-port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        m = re.search(r"ws=(\S+) control=(\S+)", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError(f"hyperliquid server did not start: {line!r} {self.proc.stderr.read()[-2000:]}")
+        self.ws_url, self.control_url = m.group(1), m.group(2)
+
+    def control(self, **req):
+        import urllib.request
+        r = urllib.request.Request(self.control_url, data=json.dumps(req).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return json.loads(resp.read())["result"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)

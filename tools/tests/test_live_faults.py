@@ -226,3 +226,56 @@ def test_ten_thousand_malformed_frames_are_counted_and_skipped(node, tmp_path):
         assert len(logged) <= len(frames), f"{len(logged)} log lines for {len(frames)} reasons within a minute"
     finally:
         bot.stop()
+
+
+def test_two_chains_and_hyperliquid_at_once_each_with_its_own_health(tmp_path):
+    from live_helpers import HyperliquidServer, checkpoint
+    with Devnet(seed=31) as a, Devnet(seed=32) as b:
+        hl = HyperliquidServer("--coins", "BTC", "--rate", "30")
+        out = str(tmp_path / "out")
+        cfg = tmp_path / "multi.yaml"
+        write_config(cfg, a.ws_url, out)
+        text = cfg.read_text().replace("  - name: devnet\n", "  - name: chain-a\n", 1)
+        extra = (f"  - name: chain-b\n    kind: ethereum\n    url: {b.ws_url}\n    from_block: 0\n"
+                 f"  - name: hyperliquid\n    kind: hyperliquid\n    url: {hl.ws_url}\n    coins: [BTC]\n")
+        cfg.write_text(text.replace("registry:", extra + "registry:", 1))
+        bot = Bot(str(cfg))
+        try:
+            bot.wait_ready()
+            ta = Traffic(a.http_url, "--blocks", "10", "--swaps", "4", "--seed", "1")
+            tb = Traffic(b.http_url, "--blocks", "10", "--swaps", "4", "--seed", "2")
+            ta.finish()
+            tb.finish()
+            hl.control(method="drop", refuseMs=500)
+            lasts = {}
+            for name, node in (("chain-a", a), ("chain-b", b)):
+                lasts[name] = int(node.rpc.call("eth_blockNumber"), 16)
+                node.rpc.call("sigil_mine", 1)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                with db(out) as c:
+                    rows = dict(c.execute("SELECT feed, block_number FROM checkpoints").fetchall())
+                if all(rows.get(n, -1) >= l for n, l in lasts.items()):
+                    break
+                time.sleep(0.2)
+            time.sleep(1.5)
+            assert bot.stop() == 0, bot.text()
+        finally:
+            bot.stop()
+            hl.close()
+        with db(out) as c:
+            for name, node in (("chain-a", a), ("chain-b", b)):
+                got = c.execute("SELECT block_hash, log_index FROM events WHERE feed = ? AND retracted = 0", (name,)).fetchall()
+                truth = ground_truth(node.rpc, 0, lasts[name])
+                assert sorted(got) == sorted(truth), f"{name}: {len(got)} processed, {len(truth)} on the node"
+            trades = c.execute("SELECT COUNT(*), COUNT(DISTINCT tid) FROM trades WHERE feed = 'hyperliquid'").fetchone()
+            gaps = c.execute("SELECT COUNT(*) FROM gaps WHERE feed = 'hyperliquid'").fetchone()[0]
+        assert trades[0] > 50 and trades[0] == trades[1]
+        assert gaps >= 1, "the 500 ms outage was not recorded as a gap"
+        finals = {}
+        for _, l in bot.out:
+            if l.strip().startswith("feed "):
+                finals[l.split(":")[0].split()[-1]] = l
+        assert set(finals) == {"chain-a", "chain-b", "hyperliquid"}, finals
+        assert feed_number(finals["hyperliquid"], "reconnects") >= 1
+        assert feed_number(finals["chain-a"], "reconnects") == 0
