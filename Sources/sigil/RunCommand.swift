@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             try await runGroup(service, logger)
             guard let outcome = box.outcome else { fail("the run ended without a result") }
-            report(outcome.summary, portfolio: outcome.portfolio)
+            report(outcome.summary, portfolio: outcome.portfolio, live: true)
             for f in outcome.feeds { Self.say("  " + Self.describe(f)) }
             Self.say("  retracted by reorgs: \(outcome.summary.retractions) events, \(outcome.summary.retractedOutputs) outputs; gaps: \(outcome.summary.gaps)")
             return
@@ -88,10 +88,14 @@ struct RunCommand: AsyncParsableCommand {
             + (f.lastError.map { "; last error: \($0)" } ?? "")
     }
 
-    func report(_ summary: ReplayRun.Summary, portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?) {
+    func report(_ summary: ReplayRun.Summary, portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?, live: Bool = false) {
         let cfg = (try? ConfigLoader.load(path: config))?.outputs
-        Self.say("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
-                 + "\(summary.rejected.values.reduce(0, +)) rejected frames")
+        if live {
+            Self.say("summary: \(summary.events) events, \(summary.heads) blocks closed")
+        } else {
+            Self.say("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
+                     + "\(summary.rejected.values.reduce(0, +)) rejected frames")
+        }
         let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         Self.say("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
                  + "signals: \(summary.signals["buy"] ?? 0) buy, \(summary.signals["sell"] ?? 0) sell, \(summary.vetoed) vetoed")

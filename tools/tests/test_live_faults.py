@@ -32,7 +32,7 @@ def settle(node, bot: Bot, out_dir: str) -> int:
 def engine_events(bot: Bot) -> int:
     """How many events the run handed to its strategies (the summary line)."""
     line = next(l for _, l in reversed(bot.out) if l.startswith("summary:"))
-    return int(line.split(",")[1].split()[0])
+    return int(line.split()[1])
 
 
 def assert_exactly_once(node, out_dir: str, last: int):
