@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",
-            dependencies: ["SigilRuntime", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilCore", "SigilTestSupport"],
+            dependencies: ["SigilRuntime", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilCore", "SigilTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
