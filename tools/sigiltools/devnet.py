@@ -20,12 +20,12 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import sys
 
 from aiohttp import WSMsgType, web
 
 from .node import Node, error_response
+from .serving import cut, listen, until_signalled
 
 MAX_BODY = 16 * 1024 * 1024
 
@@ -70,9 +70,7 @@ class Server:
         if method == "sigil_dropWebsockets":
             n = len(self.connections)
             for c in list(self.connections):
-                transport = c.ws._req.transport if c.ws._req is not None else None
-                if transport is not None:
-                    transport.abort()
+                cut(c.ws)
             return {"jsonrpc": "2.0", "id": req.get("id"), "result": n}
         if method == "sigil_injectFrames":
             params = req.get("params") or []
@@ -149,23 +147,11 @@ async def serve(host: str, http_port: int, ws_port: int, seed: int, genesis_time
     http_app.router.add_post("/", server.http)
     ws_app = web.Application(client_max_size=MAX_BODY)
     ws_app.router.add_get("/", server.websocket)
-    runners = []
-    ports = []
-    for app, port in ((http_app, http_port), (ws_app, ws_port)):
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        runners.append(runner)
-        ports.append(site._server.sockets[0].getsockname()[1])
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    runners, ports = await listen(host, [(http_app, http_port), (ws_app, ws_port)])
     if ready_line:
         accounts = ",".join(node.rpc_eth_accounts()[:3])
         print(f"devnet ready http=http://{host}:{ports[0]} ws=ws://{host}:{ports[1]} chainId={node.chain_id} accounts={accounts}", flush=True)
-    await stop.wait()
+    await until_signalled()
     server.transport_control({"method": "sigil_dropWebsockets"})
     for r in runners:
         await r.cleanup()

@@ -25,13 +25,13 @@ import argparse
 import asyncio
 import json
 import random
-import signal
 import sys
 import time
 
 from aiohttp import WSMsgType, web
 
 from . import prices
+from .serving import cut, listen, until_signalled
 
 
 class Market:
@@ -139,9 +139,7 @@ class Server:
             n = len(self.conns)
             self.refuse_until = time.time() + req.get("refuseMs", 0) / 1000
             for c in list(self.conns):
-                t = c.ws._req.transport if c.ws._req is not None else None
-                if t is not None:
-                    t.abort()
+                cut(c.ws)
             return web.json_response({"result": n})
         if method in ("pause", "resume"):
             for c in self.conns:
@@ -183,21 +181,10 @@ async def serve(host, ws_port, control_port, coins, rate, snapshot, seed):
     ws_app.router.add_get("/", server.websocket)
     ctl_app = web.Application()
     ctl_app.router.add_post("/", server.control)
-    runners, ports = [], []
-    for app, port in ((ws_app, ws_port), (ctl_app, control_port)):
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        runners.append(runner)
-        ports.append(site._server.sockets[0].getsockname()[1])
+    runners, ports = await listen(host, [(ws_app, ws_port), (ctl_app, control_port)])
     tasks = [asyncio.create_task(server.trade_loop()), asyncio.create_task(server.book_loop())]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     print(f"hyperliquid ready ws=ws://{host}:{ports[0]}/ws control=http://{host}:{ports[1]}/", flush=True)
-    await stop.wait()
+    await until_signalled()
     for t in tasks:
         t.cancel()
     for r in runners:

@@ -279,3 +279,28 @@ def test_two_chains_and_hyperliquid_at_once_each_with_its_own_health(tmp_path):
         assert set(finals) == {"chain-a", "chain-b", "hyperliquid"}, finals
         assert feed_number(finals["hyperliquid"], "reconnects") >= 1
         assert feed_number(finals["chain-a"], "reconnects") == 0
+
+
+def test_confirmations_keep_shallow_reorgs_from_the_strategies(node, tmp_path):
+    out = str(tmp_path / "out")
+    bot = Bot(write_config(tmp_path / "live.yaml", node.ws_url, out, confirmations=2))
+    try:
+        bot.wait_ready()
+        Traffic(node.http_url, "--blocks", "8", "--swaps", "6", "--hops", "2").finish()
+        head = int(node.rpc.call("eth_blockNumber"), 16)
+        wait_checkpoint(out, head - 2, bot)
+        with db(out) as c:
+            newest = c.execute("SELECT MAX(block_number) FROM events").fetchone()[0]
+        assert newest <= head - 2, f"an event of block {newest} reached the strategies at head {head} with 2 confirmations"
+        r = node.rpc.call("sigil_reorg", 1, {"drop": 1})
+        node.rpc.call("sigil_mine", 3)
+        last = int(node.rpc.call("eth_blockNumber"), 16) - 2
+        wait_checkpoint(out, last, bot)
+        assert bot.stop() == 0, bot.text()
+        with db(out) as c:
+            retracted = c.execute("SELECT COUNT(*) FROM events WHERE retracted = 1").fetchone()[0]
+            dropped = c.execute("SELECT COUNT(*) FROM events WHERE block_hash = ?", (r["dropped"][0],)).fetchone()[0]
+        assert retracted == 0 and dropped == 0, "a reorg shallower than the confirmations reached the strategies"
+        assert_exactly_once(node, out, last)
+    finally:
+        bot.stop()

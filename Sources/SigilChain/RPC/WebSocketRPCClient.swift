@@ -115,20 +115,26 @@ public final class WebSocketRPCClient: JSONRPCTransport {
             _ = state.withLock { $0.pending.removeValue(forKey: id) }
             throw ChainError.transport("\(url): send failed: \(error)")
         }
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
-            let early: Result<JSONValue, any Error>? = state.withLock { s in
-                switch s.pending[id] {
-                case .answered(let r)?:
-                    s.pending[id] = nil
-                    return r
-                case .sent?:
-                    s.pending[id] = .waiting(c)
-                    return nil
-                case .waiting?, nil:
-                    return .failure(ChainError.transport("\(url): connection closed"))
+        // Cancellation fails the call at once: a half-open socket never answers, and a caller's
+        // timeout must not wait for it.
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
+                let early: Result<JSONValue, any Error>? = state.withLock { s in
+                    switch s.pending[id] {
+                    case .answered(let r)?:
+                        s.pending[id] = nil
+                        return r
+                    case .sent?:
+                        s.pending[id] = .waiting(c)
+                        return nil
+                    case .waiting?, nil:
+                        return .failure(ChainError.transport("\(url): connection closed"))
+                    }
                 }
+                if let early { c.resume(with: early) }
             }
-            if let early { c.resume(with: early) }
+        } onCancel: {
+            resolve(id, .failure(CancellationError()))
         }
     }
 

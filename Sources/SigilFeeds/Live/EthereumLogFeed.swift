@@ -115,28 +115,8 @@ public final class EthereumLogFeed: Sendable {
             cursor.known = resume.knownHashes
             cursor.head = resume.checkpoint
         }
-        var backoff = configuration.backoff
-        var rng = SystemRandomNumberGenerator()
-        var attempts = 0
-        while !Task.isCancelled {
-            if attempts > 0 { health.update { $0.reconnects += 1 } }
-            attempts += 1
-            let started = ContinuousClock.now
-            do {
-                try await session(&cursor, emit)
-            } catch let e as Misconfigured {
-                health.update { $0.lastError = e.description }
-                throw e
-            } catch {
-                if Task.isCancelled { return }
-                health.update {
-                    $0.state = .stalled
-                    $0.lastError = "\(error)"
-                }
-                logger.warning("connection lost; reconnecting", metadata: ["error": "\(error)"])
-            }
-            let delay = backoff.next(after: ContinuousClock.now - started, random: &rng)
-            do { try await Task.sleep(for: delay) } catch { return }
+        try await reconnecting(backoff: configuration.backoff, health: health, logger: logger, isFatal: { $0 is Misconfigured }) {
+            try await session(&cursor, emit)
         }
     }
 

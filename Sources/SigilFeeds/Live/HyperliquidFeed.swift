@@ -106,25 +106,9 @@ public final class HyperliquidFeed: Sendable {
         state.withLock { s in
             for (coin, t) in resume { s.remember(coin, t.tid, t.timeMs) }
         }
-        var backoff = configuration.backoff
-        var rng = SystemRandomNumberGenerator()
-        var attempts = 0
-        while !Task.isCancelled {
-            if attempts > 0 { health.update { $0.reconnects += 1 } }
-            attempts += 1
-            let started = ContinuousClock.now
-            do {
-                try await session(state, emit)
-                throw FeedError(description: "\(configuration.url): connection closed")
-            } catch {
-                if Task.isCancelled { return }
-                health.update {
-                    $0.state = .stalled
-                    $0.lastError = "\(error)"
-                }
-                logger.warning("connection lost; reconnecting", metadata: ["error": "\(error)"])
-            }
-            do { try await Task.sleep(for: backoff.next(after: ContinuousClock.now - started, random: &rng)) } catch { return }
+        try await reconnecting(backoff: configuration.backoff, health: health, logger: logger) {
+            try await session(state, emit)
+            throw FeedError(description: "\(configuration.url): connection closed")
         }
     }
 
