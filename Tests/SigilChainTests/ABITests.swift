@@ -20,8 +20,8 @@ import Testing
         }
     }
 
-    @Test func agreesWithEthAbiOn10000Cases() throws {
-        let cases = try Peers.oracle(["abi", "--count", "10000", "--seed", "23"])
+    @Test func agreesWithEthAbiOn10000Cases() async throws {
+        let cases = try await Peers.oracle(["abi", "--count", "10000", "--seed", "23"])
         #expect(cases.count == 10_000)
         var encodeMismatch = 0, decodeMismatch = 0
         for c in cases {

@@ -8,7 +8,7 @@ import Testing
 /// The JSON-RPC clients against the real devnet (py-evm over HTTP and WebSocket).
 @Suite(.serialized) struct DevnetRPCTests {
     @Test func httpCallsBatchesAndErrors() async throws {
-        let devnet = try DevnetProcess()
+        let devnet = try await DevnetProcess()
         let rpc = HTTPRPCClient(url: devnet.httpURL)
         let chainId = try await rpc.call("eth_chainId", [])
         #expect(chainId.stringValue.flatMap(Hex.quantity) == devnet.chainId)
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func websocketSubscriptionsDeliverHeadsLogsAndReorgRetractions() async throws {
-        let devnet = try DevnetProcess()
+        let devnet = try await DevnetProcess()
         let http = HTTPRPCClient(url: devnet.httpURL)
         let ws = WebSocketRPCClient(url: devnet.wsURL, logger: Logger(label: "test"))
         let decoder = FrameDecoder(chainId: devnet.chainId)
@@ -32,7 +32,7 @@ import Testing
             let logs = try await ws.call("eth_subscribe", ["logs", [:]])
             #expect(heads != logs)
 
-            let drive = try devnet.drive(["transfers", "--count", "3"])
+            let drive = try await devnet.drive(["transfers", "--count", "3"])
             let txs = drive["txs"] as! [String]
             let blocks = (drive["blocks"] as! [NSNumber]).map(\.uint64Value)
             var seenHeads: [UInt64] = [], seenLogs: [EthLog] = []

@@ -14,7 +14,7 @@ import Testing
         return (obj["chainId"] as! NSNumber).uint64Value
     }
 
-    @Test func everyBundledFrameDecodesAndEqualsWeb3() throws {
+    @Test func everyBundledFrameDecodesAndEqualsWeb3() async throws {
         let chainId = try Self.chainId()
         let decoder = FrameDecoder(chainId: chainId)
         let recording = try Recording(path: Self.replay)
@@ -30,7 +30,7 @@ import Testing
         #expect(failures.isEmpty)
         #expect(heads > 1000)
         #expect(Set(events.map(\.id)).count == events.count, "every log has its own EventID (log indices are per block)")
-        let oracle = try Peers.oracle(["replay", Self.replay])
+        let oracle = try await Peers.oracle(["replay", Self.replay])
         #expect(events.count == oracle.count)
         #expect(events.count > 5000)
         var mismatches = 0

@@ -10,8 +10,8 @@ import Testing
                 == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
     }
 
-    @Test func agreesWithPycryptodomeOn10000Inputs() throws {
-        let cases = try Peers.oracle(["keccak", "--count", "10000", "--seed", "11"])
+    @Test func agreesWithPycryptodomeOn10000Inputs() async throws {
+        let cases = try await Peers.oracle(["keccak", "--count", "10000", "--seed", "11"])
         #expect(cases.count == 10_000)
         var mismatches = 0
         for c in cases {

@@ -4,8 +4,8 @@ import SigilCore
 import Testing
 
 @Suite struct KeyTests {
-    @Test func addressesAndSignaturesAgreeWithEthAccount() throws {
-        let cases = try Peers.oracle(["keys", "--count", "500", "--seed", "5"])
+    @Test func addressesAndSignaturesAgreeWithEthAccount() async throws {
+        let cases = try await Peers.oracle(["keys", "--count", "500", "--seed", "5"])
         #expect(cases.count == 500)
         for c in cases {
             let key = try PrivateKey(bytes: Hex.decode(c["key"] as! String)!)

@@ -19,24 +19,33 @@ final class CollectedItems: Sendable {
     /// half-open socket (ping without pong), and malformed frames. Every trade the server made
     /// is delivered exactly once or lies inside a recorded gap.
     @Test func tradesAcrossReconnectsAreDeliveredOnceAndEveryMissIsARecordedGap() async throws {
-        let server = try HyperliquidProcess(coins: ["BTC", "ETH"], rate: 40, snapshot: 5)
+        let server = try await HyperliquidProcess(coins: ["BTC", "ETH"], rate: 40, snapshot: 5)
         let feed = HyperliquidFeed(configuration: .init(name: "hl", url: server.wsURL, coins: ["BTC", "ETH"],
                                                         silenceTimeout: .milliseconds(600), requestTimeout: .milliseconds(400),
                                                         backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100))),
                                    logger: { var l = Logger(label: "test"); l.logLevel = .critical; return l }())
         let got = CollectedItems()
         let task = Task { try await feed.run(resume: [:]) { got.append($0) } }
+        /// Each fault must hit a live connection, or it tests nothing.
+        func whenLive() async throws {
+            for _ in 0..<1_200 where feed.health.snapshot.state != .live { try await Task.sleep(for: .milliseconds(25)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(feed.health.snapshot.state == .live)
+        }
         try await Task.sleep(for: .seconds(1.5))
         for _ in 0..<3 {
-            _ = try server.control(["method": "drop"])
-            try await Task.sleep(for: .milliseconds(600))
+            try await whenLive()
+            #expect(try await server.control(["method": "drop"]) as? Int == 1)
         }
-        _ = try server.control(["method": "drop", "refuseMs": 800])
+        try await whenLive()
+        #expect(try await server.control(["method": "drop", "refuseMs": 800]) as? Int == 1)
+        try await Task.sleep(for: .seconds(1))
+        try await whenLive()
+        #expect(try await server.control(["method": "pause"]) as? Int == 1)
         try await Task.sleep(for: .seconds(2))
-        _ = try server.control(["method": "pause"])
-        try await Task.sleep(for: .seconds(2.5))
+        try await whenLive()
         let valid = #"{"coin":"DOGE","side":"B","px":"0.1","sz":"5.0","hash":"0x\#(String(repeating: "ab", count: 32))","time":1,"tid":7,"users":["0x\#(String(repeating: "11", count: 20))","0x\#(String(repeating: "22", count: 20))"]}"#
-        _ = try server.control(["method": "inject", "frames": [
+        _ = try await server.control(["method": "inject", "frames": [
             #"{"channel":"trades","data":[{"coin":"BTC"}]}"#, "not json at all", #"{"channel":"trades","data":[\#(valid)]}"#,
             #"{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"1","sz":"1","hash":"0x00","time":"soon","tid":1,"users":[]}]}"#,
         ]])
@@ -44,7 +53,7 @@ final class CollectedItems: Sendable {
         task.cancel()
         _ = try? await task.value
 
-        guard let made = try server.control(["method": "trades"]) as? [String: [[String: Any]]] else {
+        guard let made = try await server.control(["method": "trades"]) as? [String: [[String: Any]]] else {
             Issue.record("the server's trade list is not a map of coins")
             return
         }

@@ -27,14 +27,14 @@ import Testing
     }
 
     @Test(arguments: ["logistic", "mlp"])
-    func matchesNumpyWithin1e5(arch: String) throws {
+    func matchesNumpyWithin1e5(arch: String) async throws {
         let bytes = try Self.modelBytes(arch, seed: 11)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sigil-\(arch)-\(UUID().uuidString).safetensors").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let model = try NeuralModel(safetensors: bytes, reference: ModelReference(id: "t", version: 1, weightsHash: ModelHash.sha256(bytes)))
         #expect(model.featureNames == Self.features && model.architecture == arch)
-        let cases = try Peers.oracle(["infer", path, "--count", "500", "--seed", "2"])
+        let cases = try await Peers.oracle(["infer", path, "--count", "500", "--seed", "2"])
         #expect(cases.count == 500)
         let rows = cases.flatMap { ($0["features"] as! [Double]).map { Float($0) } }
         let got = try model.predict(rows, rows: cases.count)  // one batched call

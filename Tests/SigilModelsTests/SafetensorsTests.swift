@@ -11,10 +11,10 @@ import Testing
         return d
     }
 
-    @Test func readsWhatTheSafetensorsPackageWrites() throws {
+    @Test func readsWhatTheSafetensorsPackageWrites() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cases = try Peers.oracle(["safetensors", dir, "--count", "200", "--seed", "3"])
+        let cases = try await Peers.oracle(["safetensors", dir, "--count", "200", "--seed", "3"])
         #expect(cases.count == 200)
         for c in cases {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: c["path"] as! String)))
@@ -29,7 +29,7 @@ import Testing
         }
     }
 
-    @Test func theSafetensorsPackageReadsWhatSigilWrites() throws {
+    @Test func theSafetensorsPackageReadsWhatSigilWrites() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/m.safetensors"
@@ -37,7 +37,7 @@ import Testing
         let bytes = try Safetensors.encode([("layer0.weight", [2, 3], w), ("layer0.bias", [2], [0.5, -0.5])],
                                            metadata: ["architecture": "mlp", "features": "r1,r4"])
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let answers = try Peers.oracle(["safetensors-read", path])
+        let answers = try await Peers.oracle(["safetensors-read", path])
         try #require(answers.count == 1)
         let read = answers[0]
         #expect(read["metadata"] as! [String: String] == ["architecture": "mlp", "features": "r1,r4"])

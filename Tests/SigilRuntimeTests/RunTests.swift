@@ -67,28 +67,28 @@ import Testing
         #expect(types["alert"] == 3 && (types["signal"] ?? 0) > 0 && (types["fill"] ?? 0) > 0)
     }
 
-    @Test func everyBundledModelVerifies() throws {
+    @Test func everyBundledModelVerifies() async throws {
         for (id, file) in [("sigil/model-signal", "model-signal-logistic"), ("sigil/model-signal-mlp", "model-signal-mlp")] {
             let path = Peers.root + "/models/\(file).safetensors"
-            let bySnapshot = try Peers.sigil(["verify-model", path, "--model", id, "--snapshot", Peers.root + "/models/registry-snapshot.json"])
+            let bySnapshot = try await Peers.sigil(["verify-model", path, "--model", id, "--snapshot", Peers.root + "/models/registry-snapshot.json"])
             #expect(bySnapshot.status == 0 && bySnapshot.out.hasPrefix("MATCH"), "\(bySnapshot)")
             let (config, dir) = try Self.tempConfig()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let byConfig = try Peers.sigil(["verify-model", path, "--model", id, "--config", config, "--json"])
+            let byConfig = try await Peers.sigil(["verify-model", path, "--model", id, "--config", config, "--json"])
             #expect(byConfig.status == 0 && byConfig.out.contains(#""verdict":"match""#), "\(byConfig)")
         }
-        let both = try Peers.sigil(["verify-model", "x", "--model", "m", "--snapshot", "s", "--rpc", "http://x"])
+        let both = try await Peers.sigil(["verify-model", "x", "--model", "m", "--snapshot", "s", "--rpc", "http://x"])
         #expect(both.status != 0 && both.err.contains("give one registry"))
     }
 
-    @Test func theCommandRunsEndToEnd() throws {
+    @Test func theCommandRunsEndToEnd() async throws {
         let (path, dir) = try Self.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try Peers.sigil(["run", path])
+        let r = try await Peers.sigil(["run", path])
         #expect(r.status == 0, "\(r.err)")
         let counts = try Self.manifestCounts()
         #expect(r.out.contains("summary: \(counts.frames) frames, \(counts.logs) events") && r.out.contains("alerts: 3 (3 critical)"), "\(r.out)")
-        let bad = try Peers.sigil(["run", dir + "/missing.yaml"])
+        let bad = try await Peers.sigil(["run", dir + "/missing.yaml"])
         #expect(bad.status == 2 && bad.err.contains("missing.yaml:1:1"))
     }
 }

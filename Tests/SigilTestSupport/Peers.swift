@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// The project's Python peers and oracles (in the pinned .venv that `make test` builds).
 /// A test that needs one runs it and fails loudly when it cannot.
@@ -23,50 +24,68 @@ public enum Peers {
         return env
     }
 
+    /// Runs a program to its end on a thread of its own (a blocking wait on one of Swift
+    /// concurrency's few cooperative threads would stall every other test) and returns its
+    /// exit status, stdout and stderr.
+    public static func execute(_ executable: String, _ args: [String], environment: [String: String]? = nil) async throws
+        -> (status: Int32, out: Data, err: Data) {
+        try await withCheckedThrowingContinuation { c in
+            Thread.detachNewThread {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: executable)
+                p.arguments = args
+                if let environment { p.environment = environment }
+                let out = Pipe(), err = Pipe()
+                p.standardOutput = out
+                p.standardError = err
+                do {
+                    try p.run()
+                } catch {
+                    c.resume(throwing: error)
+                    return
+                }
+                // Drain stderr beside stdout, so that neither pipe fills up and blocks the child.
+                let errData = Mutex(Data())
+                let errDone = DispatchSemaphore(value: 0)
+                Thread.detachNewThread {
+                    let d = err.fileHandleForReading.readDataToEndOfFile()
+                    errData.withLock { $0 = d }
+                    errDone.signal()
+                }
+                let o = out.fileHandleForReading.readDataToEndOfFile()
+                errDone.wait()
+                p.waitUntilExit()
+                c.resume(returning: (p.terminationStatus, o, errData.withLock { $0 }))
+            }
+        }
+    }
+
     /// Runs `python -m sigiltools.<module> args…` and returns its stdout.
-    public static func run(_ module: String, _ args: [String]) throws -> Data {
+    public static func run(_ module: String, _ args: [String]) async throws -> Data {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw Failure(description: "no Python peer environment at \(python): run `make setup` (or `make test`)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-m", "sigiltools.\(module)"] + args
-        p.environment = environment()
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "sigiltools.\(module) \(args) failed: \(String(decoding: errData.suffix(2000), as: UTF8.self))")
+        let r = try await execute(python, ["-m", "sigiltools.\(module)"] + args, environment: environment())
+        guard r.status == 0 else {
+            throw Failure(description: "sigiltools.\(module) \(args) failed: \(String(decoding: r.err.suffix(2000), as: UTF8.self))")
         }
-        return data
+        return r.out
     }
 
     /// Runs `sigil` (the debug build `swift build --build-tests` made) and returns its exit
     /// status, stdout and stderr.
-    public static func sigil(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    public static func sigil(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
         let binary = root + "/.build/debug/sigil"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "no sigil binary at \(binary): run `swift build --build-tests`")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try await execute(binary, args)
+        return (r.status, String(decoding: r.out, as: UTF8.self), String(decoding: r.err, as: UTF8.self))
     }
 
     /// Runs an oracle and parses its JSON lines.
-    public static func oracle(_ args: [String]) throws -> [[String: Any]] {
-        let data = try run("oracles", args)
+    public static func oracle(_ args: [String]) async throws -> [[String: Any]] {
+        let data = try await run("oracles", args)
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
             guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw Failure(description: "oracle line is not an object: \(line.prefix(200))")
@@ -83,7 +102,7 @@ public final class PeerProcess {
     /// The ready line's `key=value` fields.
     public let fields: [String: String]
 
-    public init(module: String, args: [String], readyPrefix: String) throws {
+    public init(module: String, args: [String], readyPrefix: String) async throws {
         guard FileManager.default.isExecutableFile(atPath: Peers.python) else {
             throw Peers.Failure(description: "no Python peer environment at \(Peers.python): run `make setup`")
         }
@@ -94,14 +113,18 @@ public final class PeerProcess {
         process.standardOutput = out
         process.standardError = FileHandle.standardError
         try process.run()
-        var line = Data()
         let handle = out.fileHandleForReading
-        while true {
-            let byte = handle.readData(ofLength: 1)
-            if byte.isEmpty || byte.first == 0x0a { break }
-            line.append(byte)
+        let text = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+            Thread.detachNewThread {
+                var line = Data()
+                while true {
+                    let byte = handle.readData(ofLength: 1)
+                    if byte.isEmpty || byte.first == 0x0a { break }
+                    line.append(byte)
+                }
+                c.resume(returning: String(decoding: line, as: UTF8.self))
+            }
         }
-        let text = String(decoding: line, as: UTF8.self)
         var fields: [String: String] = [:]
         for part in text.split(separator: " ") {
             let kv = part.split(separator: "=", maxSplits: 1)
@@ -135,8 +158,8 @@ public final class DevnetProcess {
     public let wsURL: String
     public let chainId: UInt64
 
-    public init(seed: Int = 5) throws {
-        peer = try PeerProcess(module: "devnet", args: ["--http-port", "0", "--ws-port", "0", "--seed", "\(seed)"], readyPrefix: "devnet ready")
+    public init(seed: Int = 5) async throws {
+        peer = try await PeerProcess(module: "devnet", args: ["--http-port", "0", "--ws-port", "0", "--seed", "\(seed)"], readyPrefix: "devnet ready")
         httpURL = try peer.field("http")
         wsURL = try peer.field("ws")
         guard let c = UInt64(try peer.field("chainId")) else { throw Peers.Failure(description: "devnet chainId is not a number") }
@@ -144,8 +167,8 @@ public final class DevnetProcess {
     }
 
     /// Runs the devnet traffic driver against this node and returns its JSON answer.
-    public func drive(_ args: [String]) throws -> [String: Any] {
-        let data = try Peers.run("drive", ["--rpc", httpURL] + args)
+    public func drive(_ args: [String]) async throws -> [String: Any] {
+        let data = try await Peers.run("drive", ["--rpc", httpURL] + args)
         guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw Peers.Failure(description: "driver output is not an object")
         }
@@ -159,8 +182,8 @@ public final class HyperliquidProcess {
     public let wsURL: String
     public let controlURL: String
 
-    public init(coins: [String] = ["BTC", "ETH"], rate: Double = 40, snapshot: Int = 5) throws {
-        peer = try PeerProcess(module: "hyperliquid", args: ["--ws-port", "0", "--control-port", "0", "--coins", coins.joined(separator: ","),
+    public init(coins: [String] = ["BTC", "ETH"], rate: Double = 40, snapshot: Int = 5) async throws {
+        peer = try await PeerProcess(module: "hyperliquid", args: ["--ws-port", "0", "--control-port", "0", "--coins", coins.joined(separator: ","),
                                                               "--rate", "\(rate)", "--snapshot", "\(snapshot)"],
                                readyPrefix: "hyperliquid ready")
         wsURL = try peer.field("ws")
@@ -168,9 +191,9 @@ public final class HyperliquidProcess {
     }
 
     /// Sends a control request (`drop`, `pause`, `resume`, `trades`, `inject`) and returns the answer's result.
-    public func control(_ request: [String: Any]) throws -> Any {
+    public func control(_ request: [String: Any]) async throws -> Any {
         let body = try JSONSerialization.data(withJSONObject: request)
-        let data = try Peers.run("hyperliquid_control", [controlURL, String(decoding: body, as: UTF8.self)])
+        let data = try await Peers.run("hyperliquid_control", [controlURL, String(decoding: body, as: UTF8.self)])
         guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any], let result = obj["result"] else {
             throw Peers.Failure(description: "control \(request) failed: \(String(decoding: data, as: UTF8.self))")
         }

@@ -67,6 +67,7 @@ def test_twenty_connection_cuts_lose_and_duplicate_nothing(node, tmp_path):
         assert n >= 5_000, f"only {n} events in the run"
         assert engine_events(bot) == n, "the engine was handed an event twice (or missed one)"
         line = bot.final_feed_line()
+        print(f"\ncuts: {n} events in blocks 0..{last}, {cuts} cuts; {line.strip()}")
         assert feed_number(line, "reconnects") >= 20, line
         assert feed_number(line, "rejected") == 0, line
     finally:
@@ -89,6 +90,7 @@ def test_half_open_connection_is_detected_within_the_silence_timeout(node, tmp_p
         detected = [t for t, l in bot.err if "the connection is dead" in l or "newer block than the subscription" in l]
         assert detected, f"the half-open socket was never detected: {bot.text()}"
         delay = detected[0] - paused_at
+        print(f"\nhalf-open: detected {delay:.2f}s after the pause (silence {silence}s + probe {request}s)")
         # silence timeout, then a probe that times out, plus one watchdog tick of slack
         assert delay <= silence + request + silence / 4 + 0.5, f"detected after {delay:.2f}s"
         assert feed_number(bot.final_feed_line(), "reconnects") >= 1
@@ -121,6 +123,7 @@ def test_reorgs_of_depth_one_to_three_retract_and_replace(node, tmp_path):
                                 dropped_blocks).fetchone()
             retracted_outputs = c.execute("SELECT COUNT(*) FROM outputs WHERE retracted = 1").fetchone()[0]
             retraction_rows = c.execute("SELECT COUNT(*) FROM retractions").fetchone()[0]
+        print(f"\nreorgs: {removed[0]} events of {len(dropped_blocks)} dropped blocks retracted, {retraction_rows} outputs retracted")
         assert removed[0] > 0, "the reorged blocks carried no events the bot had processed"
         assert removed[0] == removed[1], f"{removed[0] - removed[1]} events of dropped blocks were not retracted"
         assert retracted_outputs == retraction_rows
@@ -167,6 +170,7 @@ def test_kill_minus_nine_at_three_moments_then_restart_equals_an_uninterrupted_r
     got, want = outputs_of(out), outputs_of(ref_out)
     assert len(want) > 0, "the reference run produced no outputs to compare"
     assert got == want, f"outputs differ after kills at checkpoints {kills}: {len(got)} vs {len(want)}"
+    print(f"\nkill -9 at checkpoints {kills}: {len(got)} outputs equal to the uninterrupted run's, blocks 0..{last}")
     killed_lines = open(os.path.join(out, "outputs.jsonl")).read().splitlines()
     ref_lines = open(os.path.join(ref_out, "outputs.jsonl")).read().splitlines()
     assert len(killed_lines) == len(set(killed_lines)), "the JSONL has duplicated lines"
@@ -222,6 +226,7 @@ def test_ten_thousand_malformed_frames_are_counted_and_skipped(node, tmp_path):
         for reason, fs in frames.items():
             assert f"{reason} {len(fs)}" in line, f"{reason}: expected {len(fs)} in {line}"
         assert feed_number(line, "rejected") == 10_000
+        print(f"\nmalformed: {line.strip()}")
         logged = [l for _, l in bot.err if "frame rejected" in l]
         assert len(logged) <= len(frames), f"{len(logged)} log lines for {len(frames)} reasons within a minute"
     finally:
