@@ -13,6 +13,7 @@ Each prints JSON lines on stdout; the Swift tests run these and compare, case by
 import argparse
 import gzip
 import json
+import os
 import random
 import sys
 
@@ -127,13 +128,76 @@ def key_cases(count: int, seed: int):
     from eth_account.messages import encode_defunct
 
     rng = random.Random(seed)
-    n = 2**256 - 432420386565659656852420866394968145599  # secp256k1 order
     for _ in range(count):
-        key = rng.randint(1, n - 1).to_bytes(32, "big")
+        key = rng.randint(1, SECP256K1_N - 1).to_bytes(32, "big")
         message = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200)))
         acct = Account.from_key(key)
         sig = acct.sign_message(encode_defunct(primitive=message)).signature
         yield {"key": "0x" + key.hex(), "address": acct.address.lower(), "message": "0x" + message.hex(), "signature": "0x" + bytes(sig).hex()}
+
+
+SECP256K1_N = 2**256 - 432420386565659656852420866394968145599
+
+
+def keystore_cases(out_dir: str, count: int, seed: int):
+    """eth-account keystores (scrypt and pbkdf2, light parameters) written to out_dir, with the key
+    and password each holds."""
+    from eth_account import Account
+
+    rng = random.Random(seed)
+    for i in range(count):
+        key = rng.randint(1, SECP256K1_N - 1).to_bytes(32, "big")
+        password = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ü€") for _ in range(rng.randint(0, 24)))
+        kdf = "scrypt" if i % 2 == 0 else "pbkdf2"
+        ks = Account.encrypt(key, password, kdf=kdf, iterations=(1 << 10) if kdf == "scrypt" else 1000)
+        path = os.path.join(out_dir, f"eth-account-{i}.json")
+        with open(path, "w") as f:
+            json.dump(ks, f)
+        yield {"path": path, "key": "0x" + key.hex(), "password": password, "kdf": kdf, "address": Account.from_key(key).address.lower()}
+
+
+def keystore_read(out_dir: str):
+    """Decrypts, with eth-account, every `sigil-*.json` keystore in out_dir whose password is in
+    the `passwords.json` beside them."""
+    from eth_account import Account
+
+    passwords = json.load(open(os.path.join(out_dir, "passwords.json")))
+    for name in sorted(passwords):
+        with open(os.path.join(out_dir, name)) as f:
+            ks = json.load(f)
+        key = Account.decrypt(ks, passwords[name])
+        yield {"name": name, "key": "0x" + bytes(key).hex(), "address": Account.from_key(key).address.lower()}
+
+
+def tx1559_cases(count: int, seed: int):
+    """Random EIP-1559 transactions signed by eth-account: the fields, the key, the raw bytes and hash."""
+    from eth_account import Account
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        key = rng.randint(1, SECP256K1_N - 1).to_bytes(32, "big")
+        tx = {
+            "type": 2, "chainId": rng.choice([1, 5, 131277322940537, rng.randint(1, 2**40)]),
+            "nonce": rng.choice([0, 1, rng.randint(0, 2**32)]),
+            "maxPriorityFeePerGas": rng.choice([0, 10**9, rng.randint(0, 2**80)]),
+            "maxFeePerGas": rng.choice([10**9, rng.randint(0, 2**100)]),
+            "gas": rng.choice([21000, rng.randint(21000, 30_000_000)]),
+            "to": rng.choice(["", "0x" + bytes(rng.getrandbits(8) for _ in range(20)).hex()]),
+            "value": rng.choice([0, 1, rng.randint(0, 2**200)]),
+            "data": "0x" + bytes(rng.getrandbits(8) for _ in range(rng.choice([0, 1, 4, 55, 56, 300]))).hex(),
+            "accessList": [],
+        }
+        signed_tx = dict(tx)
+        if not signed_tx["to"]:
+            del signed_tx["to"]
+        else:
+            from eth_utils import to_checksum_address
+            signed_tx["to"] = to_checksum_address(signed_tx["to"])
+        signed = Account.sign_transaction(signed_tx, key)
+        tx["value"] = str(tx["value"])
+        tx["maxPriorityFeePerGas"] = str(tx["maxPriorityFeePerGas"])
+        tx["maxFeePerGas"] = str(tx["maxFeePerGas"])
+        yield {"key": "0x" + key.hex(), "tx": tx, "raw": "0x" + bytes(signed.raw_transaction).hex(), "hash": "0x" + bytes(signed.hash).hex()}
 
 
 def replay_cases(path: str):
@@ -227,7 +291,8 @@ def infer_cases(path: str, count: int, seed: int):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="oracles")
-    p.add_argument("what", choices=["keccak", "abi", "replay", "keys", "safetensors", "safetensors-read", "infer"])
+    p.add_argument("what", choices=["keccak", "abi", "replay", "keys", "safetensors", "safetensors-read", "infer",
+                                    "keystores", "keystore-read", "tx1559"])
     p.add_argument("path", nargs="?")
     p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
@@ -235,7 +300,9 @@ def main(argv=None):
     gen = {"keccak": lambda: keccak_cases(a.count, a.seed), "abi": lambda: abi_cases(a.count, a.seed),
            "keys": lambda: key_cases(a.count, a.seed),
            "safetensors": lambda: safetensors_cases(a.path, a.count, a.seed), "safetensors-read": lambda: safetensors_read(a.path),
-           "infer": lambda: infer_cases(a.path, a.count, a.seed), "replay": lambda: replay_cases(a.path)}[a.what]()
+           "infer": lambda: infer_cases(a.path, a.count, a.seed), "replay": lambda: replay_cases(a.path),
+           "keystores": lambda: keystore_cases(a.path, a.count, a.seed), "keystore-read": lambda: keystore_read(a.path),
+           "tx1559": lambda: tx1559_cases(a.count, a.seed)}[a.what]()
     out = sys.stdout
     for case in gen:
         out.write(json.dumps(case, separators=(",", ":")) + "\n")
