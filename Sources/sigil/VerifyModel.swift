@@ -26,17 +26,7 @@ struct VerifyModel: AsyncParsableCommand {
     @Option(help: "A version number, or 'latest'.")
     var version: String = "latest"
 
-    @Option(help: "JSON-RPC endpoint of the chain holding the registry (with --registry).")
-    var rpc: String?
-
-    @Option(help: "Address of the ModelRegistry contract (with --rpc).")
-    var registry: String?
-
-    @Option(help: "A registry snapshot file (eth_getLogs of the registry's events).")
-    var snapshot: String?
-
-    @Option(help: "Take the registry and the allowed publishers from this strategies.yaml.")
-    var config: String?
+    @OptionGroup var registryOptions: RegistryOptions
 
     @Option(name: .customLong("publisher"), help: "An allowed publisher address; repeat for several.")
     var publishers: [String] = []
@@ -45,31 +35,14 @@ struct VerifyModel: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        let sources = [config != nil, snapshot != nil, rpc != nil || registry != nil].filter { $0 }.count
-        guard sources == 1 else {
-            throw ValidationError("give one registry: --config FILE, --snapshot FILE, or --rpc URL with --registry ADDRESS")
-        }
-        if (rpc == nil) != (registry == nil) { throw ValidationError("--rpc and --registry go together") }
-        if let registry, Address(hex: registry) == nil { throw ValidationError("--registry \(registry) is not an address") }
         if version != "latest", UInt64(version) == nil { throw ValidationError("--version must be a number or 'latest'") }
         for p in publishers where Address(hex: p) == nil { throw ValidationError("--publisher \(p) is not an address") }
     }
 
     func run() async throws {
-        let registrySpec: SigilConfig.Registry
-        var allowedFromConfig: [Address] = []
-        if let config {
-            let cfg: SigilConfig
-            do { cfg = try ConfigLoader.load(path: config) } catch { fail("\(error)") }
-            allowedFromConfig = cfg.publishers
-            registrySpec = cfg.registry
-        } else if let snapshot {
-            registrySpec = .snapshot(path: snapshot)
-        } else {
-            registrySpec = .onChain(rpc: rpc!, address: Address(hex: registry!)!)
-        }
         let source: any ModelRegistrySource
-        do { source = try registrySpec.source() } catch { fail(error.description) }
+        let allowedFromConfig: [Address]
+        do { (source, allowedFromConfig) = try registryOptions.resolve() } catch { fail("\(error)") }
         let selector: ModelVersionSelector = version == "latest" ? .latest : .pinned(UInt64(version)!)
         let id = ModelID.parse(model)
         let entry: RegistryEntry

@@ -1,0 +1,118 @@
+import Foundation
+public import SigilChain
+public import SigilCore
+import SigilModels
+
+/// What a contributor says about an update: which model and base it improves, the new weights'
+/// hash, local metrics, a fingerprint of the training data, who made it, and a nonce. Its
+/// canonical bytes (compact JSON, keys sorted, every value a string) are what is signed.
+public struct UpdateManifest: Sendable, Hashable {
+    public var modelId: Hash32
+    public var baseVersion: UInt64
+    public var baseHash: Hash32
+    public var newHash: Hash32
+    /// Local metrics as decimal strings (`trainRows`, `validationLoss`, `baseValidationLoss`, …).
+    public var metrics: [String: String]
+    public var dataFingerprint: Hash32
+    public var contributor: Address
+    public var nonce: String
+    public var timestamp: UInt64
+
+    public init(modelId: Hash32, baseVersion: UInt64, baseHash: Hash32, newHash: Hash32, metrics: [String: String],
+                dataFingerprint: Hash32, contributor: Address, nonce: String, timestamp: UInt64) {
+        self.modelId = modelId
+        self.baseVersion = baseVersion
+        self.baseHash = baseHash
+        self.newHash = newHash
+        self.metrics = metrics
+        self.dataFingerprint = dataFingerprint
+        self.contributor = contributor
+        self.nonce = nonce
+        self.timestamp = timestamp
+    }
+
+    var object: [String: Any] {
+        ["modelId": "\(modelId)", "baseVersion": "\(baseVersion)", "baseHash": "\(baseHash)", "newHash": "\(newHash)",
+         "metrics": metrics, "dataFingerprint": "\(dataFingerprint)", "contributor": "\(contributor)", "nonce": nonce,
+         "timestamp": "\(timestamp)", "version": "1"]
+    }
+
+    /// Compact JSON with sorted keys and string values: one byte sequence per manifest.
+    public var canonicalBytes: [UInt8] {
+        // A dictionary of strings always serialises.
+        [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+
+    /// Parses canonical bytes; anything else (other keys, other types, non-canonical layout) is refused.
+    public init(canonical bytes: [UInt8]) throws(ContribError) {
+        guard let obj = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { throw ContribError("the manifest is not a JSON object") }
+        let keys: Set<String> = ["modelId", "baseVersion", "baseHash", "newHash", "metrics", "dataFingerprint", "contributor", "nonce", "timestamp", "version"]
+        guard Set(obj.keys) == keys else { throw ContribError("the manifest's keys are not \(keys.sorted().joined(separator: ", "))") }
+        func s(_ k: String) throws(ContribError) -> String {
+            guard let v = obj[k] as? String else { throw ContribError("manifest \(k) is not a string") }
+            return v
+        }
+        guard try s("version") == "1" else { throw ContribError("unknown manifest version") }
+        guard let modelId = Hash32(hex: try s("modelId")), let baseHash = Hash32(hex: try s("baseHash")), let newHash = Hash32(hex: try s("newHash")),
+              let fingerprint = Hash32(hex: try s("dataFingerprint")), let contributor = Address(hex: try s("contributor")),
+              let baseVersion = UInt64(try s("baseVersion")), let timestamp = UInt64(try s("timestamp")),
+              let metrics = obj["metrics"] as? [String: String]
+        else { throw ContribError("a manifest field is malformed") }
+        self.init(modelId: modelId, baseVersion: baseVersion, baseHash: baseHash, newHash: newHash, metrics: metrics,
+                  dataFingerprint: fingerprint, contributor: contributor, nonce: try s("nonce"), timestamp: timestamp)
+        guard canonicalBytes == bytes else { throw ContribError("the manifest is not in canonical form (sorted keys, compact, strings)") }
+    }
+}
+
+/// An update package: the new weights, the manifest, and the contributor's EIP-191 signature
+/// over the manifest's canonical bytes. On disk: a directory of `weights.safetensors`,
+/// `manifest.json` and `manifest.sig` (0x-hex, 65 bytes).
+public struct UpdatePackage: Sendable {
+    public static let weightsFile = "weights.safetensors", manifestFile = "manifest.json", signatureFile = "manifest.sig"
+
+    public var manifest: UpdateManifest
+    public var manifestBytes: [UInt8]
+    public var weights: [UInt8]
+    public var signature: RecoverableSignature
+
+    public init(manifest: UpdateManifest, weights: [UInt8], signedBy key: PrivateKey) throws(ChainError) {
+        self.manifest = manifest
+        manifestBytes = manifest.canonicalBytes
+        self.weights = weights
+        signature = try PersonalMessage.sign(manifestBytes, with: key)
+    }
+
+    public init(manifestBytes: [UInt8], weights: [UInt8], signature: RecoverableSignature) throws(ContribError) {
+        manifest = try UpdateManifest(canonical: manifestBytes)
+        self.manifestBytes = manifestBytes
+        self.weights = weights
+        self.signature = signature
+    }
+
+    /// The address the signature recovers to (a valid package names it as `contributor`).
+    public func signer() throws(ChainError) -> Address { try PersonalMessage.signer(of: manifestBytes, signature: signature) }
+
+    public func write(to dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(weights).write(to: URL(fileURLWithPath: dir + "/" + Self.weightsFile))
+        try Data(manifestBytes).write(to: URL(fileURLWithPath: dir + "/" + Self.manifestFile))
+        try Data((Hex.encode(signature.bytes) + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/" + Self.signatureFile))
+    }
+
+    public static func read(from dir: String) throws -> UpdatePackage {
+        func file(_ name: String) throws -> [UInt8] {
+            guard let d = FileManager.default.contents(atPath: dir + "/" + name) else { throw ContribError("\(dir): no \(name)") }
+            return [UInt8](d)
+        }
+        let sigText = String(decoding: try file(signatureFile), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let sigBytes = Hex.decode(sigText) else { throw ContribError("\(dir)/\(signatureFile) is not hex") }
+        return try UpdatePackage(manifestBytes: try file(manifestFile), weights: try file(weightsFile),
+                                 signature: try RecoverableSignature(bytes: sigBytes))
+    }
+}
+
+/// An error of the contributor module, said plainly.
+public struct ContribError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

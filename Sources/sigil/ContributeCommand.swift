@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import SigilChain
+import SigilContrib
+import SigilCore
+import SigilModels
+import SigilRuntime
+
+/// `sigil contribute …`: improve a community model and submit the update.
+struct ContributeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contribute",
+        abstract: "Fine-tune a community model on your data and package a signed update.",
+        subcommands: [Finetune.self]
+    )
+
+    struct Finetune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fine-tune a verified base model on recorded feed data; write a signed update package.",
+            discussion: "Deterministic: the same base, data, options and seed write byte-identical weights."
+        )
+
+        @Option(help: "Model id: a name (hashed with keccak256) or 0x + 64 hex digits.")
+        var model: String
+
+        @Option(help: "The base version, or 'latest'.")
+        var version: String = "latest"
+
+        @Option(help: "The base weights file (default: the registry entry's uri, when it is a local file).")
+        var base: String?
+
+        @Option(name: .customLong("data"), help: "A recording (.jsonl or .jsonl.gz); repeat for several.")
+        var data: [String]
+
+        @Option(help: "The package directory to write.")
+        var out: String
+
+        @Option(help: "The keystore holding the contributor's key (see `sigil key new`).")
+        var keystore: String
+
+        @OptionGroup var password: KeyCommand.PasswordOptions
+        @OptionGroup var registryOptions: RegistryOptions
+
+        @Option(help: "Random seed (mini-batch order).")
+        var seed: UInt64 = 1
+
+        @Option(help: "Maximum epochs.")
+        var epochs: Int = 60
+
+        @Option(help: "Rows per mini-batch.")
+        var batchSize: Int = 64
+
+        @Option(help: "Adam learning rate.")
+        var learningRate: Float = 0.002
+
+        @Option(help: "Decoupled weight decay.")
+        var weightDecay: Float = 1e-4
+
+        @Option(help: "Label horizon: the price this many swaps later (as the base was trained).")
+        var horizon: Int = 8
+
+        func validate() throws {
+            guard !data.isEmpty else { throw ValidationError("give at least one --data recording") }
+            guard (1...10_000).contains(epochs), (1...1_000_000).contains(batchSize), learningRate > 0, weightDecay >= 0 else {
+                throw ValidationError("--epochs 1…10000, --batch-size ≥ 1, --learning-rate > 0, --weight-decay ≥ 0")
+            }
+            if version != "latest", UInt64(version) == nil { throw ValidationError("--version must be a number or 'latest'") }
+        }
+
+        func run() async throws {
+            do {
+                let key = try KeystoreFile.open(keystore, password: try password.source())
+                let (registry, publishers) = try registryOptions.resolve()
+                var recordings: [(path: String, chainId: UInt64)] = []
+                for path in data {
+                    recordings.append((path, try ReplayRun.chainId(of: SigilConfig.Feed(name: path, kind: .replay, path: path, chainId: nil))))
+                }
+                var o = FineTuner.Options()
+                o.epochs = epochs
+                o.batchSize = batchSize
+                o.learningRate = learningRate
+                o.weightDecay = weightDecay
+                o.seed = seed
+                let request = Contributor.Finetune(model: model, version: version == "latest" ? .latest : .pinned(UInt64(version)!),
+                                                   baseFile: base, recordings: recordings, horizon: horizon, options: o)
+                let outcome = try await Contributor.finetune(request, registry: registry,
+                                                             allowedPublishers: publishers.isEmpty ? nil : Set(publishers), key: key) { p in
+                    Self.bar(p)
+                }
+                FileHandle.standardError.write(Data("\n".utf8))
+                try outcome.package.write(to: out)
+                let r = outcome.result, m = outcome.package.manifest
+                print("\(out): update of \(model) version \(outcome.base.version) (base \(m.baseHash))")
+                print("  \(outcome.rows) rows (\(r.trainRows) train, \(r.validationRows) local validation); best epoch \(r.bestEpoch) of \(r.epochsRun)")
+                print(String(format: "  local validation loss %.4f (base %.4f), accuracy %.3f", r.validationLoss, r.baseValidationLoss, r.validationAccuracy))
+                print("  new weights sha256 \(m.newHash); data fingerprint \(m.dataFingerprint)")
+                print("  signed by \(m.contributor), nonce \(m.nonce)")
+            } catch {
+                FileHandle.standardError.write(Data("sigil contribute finetune: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        /// One progress line, redrawn in place on stderr.
+        static func bar(_ p: FineTuner.Progress) {
+            let width = 24
+            let done = width * p.epoch / max(p.epochs, 1)
+            let line = String(format: "\r  epoch %3d/%d [%@%@] train %.4f  validation %.4f  ETA %.0fs ", p.epoch, p.epochs,
+                              String(repeating: "#", count: done), String(repeating: ".", count: width - done),
+                              p.trainLoss, p.validationLoss, p.eta.secondsValue)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}
