@@ -89,7 +89,8 @@ let package = Package(
         ),
         .target(
             name: "SigilContrib",
-            dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime", "ModelSignal"],
+            dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime", "ModelSignal",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -109,6 +110,11 @@ let package = Package(
             name: "SigilRuntimeTests",
             dependencies: ["SigilRuntime", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilCore", "SigilTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SigilContribTests",
+            dependencies: ["SigilContrib", "SigilChain", "SigilModels", "SigilCore", "SigilTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
