@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SigilChain
 import SigilContrib
+import SigilCoordinator
 import SigilCore
 import SigilModels
 import SigilRuntime
@@ -11,7 +12,7 @@ struct ContributeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contribute",
         abstract: "Fine-tune a community model on your data and package a signed update.",
-        subcommands: [Finetune.self]
+        subcommands: [Finetune.self, Submit.self, Status.self]
     )
 
     struct Finetune: AsyncParsableCommand {
@@ -110,5 +111,73 @@ struct ContributeCommand: AsyncParsableCommand {
                               p.trainLoss, p.validationLoss, p.eta.secondsValue)
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit an update package to a coordinator; prints its verdict.")
+
+        @Argument(help: "The package directory (from `sigil contribute finetune`).")
+        var package: String
+
+        @Option(help: "The coordinator's URL.")
+        var coordinator: String = ProcessInfo.processInfo.environment["SIGIL_COORDINATOR"] ?? "http://127.0.0.1:8600"
+
+        @Option(help: "The contributor's keystore: the package must be signed by its key.")
+        var keystore: String
+
+        @OptionGroup var password: KeyCommand.PasswordOptions
+
+        func run() async throws {
+            do {
+                let key = try KeystoreFile.open(keystore, password: try password.source())
+                let p = try UpdatePackage.read(from: package)
+                let signer = try p.signer()
+                guard signer == key.address, p.manifest.contributor == key.address else {
+                    throw ContribError("the package is signed by \(signer) for \(p.manifest.contributor), not by this keystore's \(key.address)")
+                }
+                let v = try await CoordinatorClient(baseURL: coordinator).submit(p)
+                print(ContributeCommand.line(v))
+                if v["verdict"] as? String != "accepted" { throw ExitCode(1) }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                FileHandle.standardError.write(Data("sigil contribute submit: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Each submission's verdict, reason, scores and reward.")
+
+        @Option(help: "The coordinator's URL.")
+        var coordinator: String = ProcessInfo.processInfo.environment["SIGIL_COORDINATOR"] ?? "http://127.0.0.1:8600"
+
+        @Option(help: "Only this contributor's submissions.")
+        var contributor: String?
+
+        func run() async throws {
+            let client = CoordinatorClient(baseURL: coordinator)
+            do {
+                let rows = try await client.submissions(contributor: contributor)
+                for r in rows { print(ContributeCommand.line(r)) }
+                let t = try await client.totals()
+                print("ledger: \(t["submissions"] ?? 0) submissions, \(t["accepted"] ?? 0) accepted, rewards \(t["rewards"] ?? 0)")
+            } catch {
+                FileHandle.standardError.write(Data("sigil contribute status: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    /// One verdict on a line.
+    static func line(_ v: [String: Any]) -> String {
+        var s = "#\(v["id"] ?? "?") \(v["verdict"] ?? "?")"
+        if let c = v["contributor"] { s += " \(c)" }
+        if let n = v["nonce"] { s += " nonce \(n)" }
+        if let b = v["baseLoss"] as? Double, let n = v["newLoss"] as? Double { s += String(format: " held-out loss %.5f → %.5f", b, n) }
+        if let r = v["reward"] as? Double, r > 0 { s += String(format: " reward %.2f", r) }
+        if let d = v["detail"] as? String, !d.isEmpty { s += ": " + d }
+        return s
     }
 }

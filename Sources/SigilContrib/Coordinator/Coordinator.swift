@@ -28,7 +28,7 @@ public actor Coordinator {
     let registry: any ModelRegistrySource
     let heldOut: Dataset
     let policy: Policy
-    public let ledger: Ledger
+    nonisolated public let ledger: Ledger
     /// The current version's weights for an entry (verified here before use).
     let weightsOf: @Sendable (RegistryEntry) throws -> [UInt8]
 

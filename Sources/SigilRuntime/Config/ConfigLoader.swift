@@ -77,11 +77,7 @@ public enum ConfigLoader {
             var publishers: [Address] = []
             if let regNode = top["registry"] {
                 let m = try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address", "publishers"])
-                switch (m["snapshot"], m["rpc"], m["address"]) {
-                case (let s?, nil, nil): registry = .snapshot(path: try path(s, "registry snapshot", mustExist: true))
-                case (nil, let rpc?, let a?): registry = .onChain(rpc: try r.string(rpc, "registry rpc"), address: try r.address(a, "registry address"))
-                default: throw r.fail(regNode, "registry needs either 'snapshot', or 'rpc' with 'address'")
-                }
+                registry = try self.registry(regNode, m)
                 if let p = m["publishers"] {
                     publishers = try r.sequence(p, "publishers").map { (n) throws(ConfigError) in try r.address(n, "a publisher") }
                 }
@@ -140,6 +136,15 @@ public enum ConfigLoader {
             }
             return SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
                                strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
+        }
+
+        /// `snapshot: FILE`, or `rpc: URL` with `address: 0x…`, from a registry mapping.
+        func registry(_ node: Node, _ m: [String: Node]) throws(ConfigError) -> SigilConfig.Registry {
+            switch (m["snapshot"], m["rpc"], m["address"]) {
+            case (let s?, nil, nil): return .snapshot(path: try path(s, "registry snapshot", mustExist: true))
+            case (nil, let rpc?, let a?): return .onChain(rpc: try r.string(rpc, "registry rpc"), address: try r.address(a, "registry address"))
+            default: throw r.fail(node, "registry needs either 'snapshot', or 'rpc' with 'address'")
+            }
         }
 
         static let replayKeys = ["name", "kind", "path", "chain_id"]
