@@ -131,6 +131,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SigilCoordinatorTests",
+            dependencies: ["SigilCoordinator", "SigilContrib", "SigilRuntime", "SigilChain", "SigilModels", "SigilCore", "SigilTestSupport",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SigilFeedsTests",
             dependencies: ["SigilFeeds", "SigilChain", "SigilCore", "SigilTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings

@@ -18,6 +18,12 @@ public struct CoordinatorConfig: Sendable, Hashable {
     /// Where the current versions' weights are (by file name of the registry uri); nil: the uri itself.
     public var weightsDirectory: String?
 
+    public init(registry: SigilConfig.Registry, heldOut: [String], ledger: String) {
+        self.registry = registry
+        self.heldOut = heldOut
+        self.ledger = ledger
+    }
+
     static let keys = ["listen", "registry", "held_out", "horizon", "epsilon", "reward_per_update", "max_package_bytes",
                        "max_relative_distance", "ledger", "weights_dir"]
 
