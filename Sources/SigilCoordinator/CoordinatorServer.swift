@@ -31,7 +31,14 @@ public enum CoordinatorServer {
         policy.maxPackageBytes = c.maxPackageBytes
         policy.maxRelativeDistance = c.maxRelativeDistance
         let dir = c.weightsDirectory
-        return Coordinator(registry: try c.registry.source(), heldOut: heldOut, policy: policy, ledger: try Ledger(path: c.ledger)) { entry in
+        var publishing: (publisher: RegistryPublisher, directory: String)?
+        if let p = c.publish, case .onChain(let rpc, let address) = c.registry {
+            let source: KeystoreFile.PasswordSource = p.passwordFile.map { .file($0) } ?? p.passwordEnv.map { .environment($0) } ?? .prompt
+            let key = try KeystoreFile.open(p.keystore, password: source)
+            publishing = (RegistryPublisher(rpc: HTTPRPCClient(url: rpc), registry: address, key: key), p.directory)
+        }
+        return Coordinator(registry: try c.registry.source(), heldOut: heldOut, policy: policy, ledger: try Ledger(path: c.ledger),
+                           publishing: publishing) { entry in
             let uri = entry.uri.hasPrefix("file://") ? String(entry.uri.dropFirst("file://".count)) : entry.uri
             let path = dir.map { $0 + "/" + (uri as NSString).lastPathComponent } ?? uri
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -82,6 +89,8 @@ public enum CoordinatorServer {
         if let b = v.baseLoss { o["baseLoss"] = b }
         if let n = v.newLoss { o["newLoss"] = n }
         if let i = v.improvement { o["improvement"] = i }
+        if let p = v.publishedVersion { o["publishedVersion"] = p }
+        if let t = v.transactionHash { o["transactionHash"] = "\(t)" }
         return o
     }
 
@@ -92,6 +101,8 @@ public enum CoordinatorServer {
         if let b = e.baseLoss { o["baseLoss"] = b }
         if let n = e.newLoss { o["newLoss"] = n }
         if let i = e.improvement { o["improvement"] = i }
+        if let p = e.publishedVersion { o["publishedVersion"] = p }
+        if let t = e.transactionHash { o["transactionHash"] = t }
         return o
     }
 

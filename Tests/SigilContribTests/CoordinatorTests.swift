@@ -21,6 +21,7 @@ import Testing
         let oldEntry: RegistryEntry
         let heldOut: Dataset
         let dir: String
+        let registry: OnChainModelRegistry
     }
 
     static let model = ModelID.parse("sigil/coordinated")
@@ -36,7 +37,7 @@ import Testing
         return try Safetensors.encode(tensors, metadata: st.metadata)
     }
 
-    static func fixture(policy: Coordinator.Policy = .init()) async throws -> Fixture {
+    static func fixture(policy: Coordinator.Policy = .init(), publish: Bool = false) async throws -> Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigil-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let strong = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Peers.root + "/models/model-signal-logistic.safetensors")))
@@ -50,12 +51,16 @@ import Testing
         let registry = OnChainModelRegistry(rpc: HTTPRPCClient(url: devnet.httpURL), address: Address(hex: answer["registry"] as! String)!)
         let heldOut = try Dataset.build(recordings: [(Peers.root + "/data/replay/sigil-scenarios.jsonl.gz", 131_277_322_940_537)], horizon: 8)
         let ledger = try Ledger(path: dir + "/ledger.sqlite")
-        let coordinator = Coordinator(registry: registry, heldOut: heldOut, policy: policy, ledger: ledger) { entry in
+        // The drive script authorises development account 2 as the registry's publisher.
+        let publishing = publish
+            ? (publisher: RegistryPublisher(rpc: HTTPRPCClient(url: devnet.httpURL), registry: registry.address, key: try key(2)), directory: dir + "/published")
+            : nil
+        let coordinator = Coordinator(registry: registry, heldOut: heldOut, policy: policy, ledger: ledger, publishing: publishing) { entry in
             [UInt8](try Data(contentsOf: URL(fileURLWithPath: String(entry.uri.dropFirst("file://".count)))))
         }
         return Fixture(devnet: devnet, coordinator: coordinator, ledger: ledger, weak: weak, strong: strong, old: old,
                        current: try await registry.entry(model: model, version: .latest), oldEntry: try await registry.entry(model: model, version: .pinned(1)),
-                       heldOut: heldOut, dir: dir)
+                       heldOut: heldOut, dir: dir, registry: registry)
     }
 
     static func key(_ n: UInt8) throws -> PrivateKey { try PrivateKey(bytes: [UInt8](repeating: 0, count: 31) + [n]) }
@@ -120,6 +125,27 @@ import Testing
         let totals = try f.ledger.totals()
         #expect(totals.submissions == 11 && totals.accepted == 1 && abs(totals.rewards - accepted.reward) < 1e-9)
         #expect(try f.ledger.entries(contributor: alice.address).count == 10)  // the oversize one is refused unread
+    }
+
+    @Test func anAcceptedUpdateIsPublishedOnChainNamingItsContributor() async throws {
+        let f = try await Self.fixture(publish: true)
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        let alice = try Self.key(7)
+        let v = try await Self.submit(f, try Self.package(f.strong, base: f.current, key: alice, nonce: "p1"))
+        #expect(v.accepted && v.publishedVersion == 3 && v.transactionHash != nil, "\(v.reason): \(v.detail)")
+        let registry = f.registry
+        let latest = try await registry.entry(model: Self.model, version: .latest)
+        #expect(latest.version == 3 && latest.weightsHash == ModelHash.sha256(f.strong) && latest.contributor == alice.address)
+        #expect(latest.publisher == (try Self.key(2)).address)
+        // The published file verifies against the registry, as a bot would check it.
+        let path = String(latest.uri.dropFirst("file://".count))
+        #expect(try ModelVerification.check(file: path, against: latest).isMatch)
+        // The current version moved: the same weights again are no improvement, an update on the old base is stale.
+        let again = try await Self.submit(f, try Self.package(f.strong, base: latest, key: alice, nonce: "p2"))
+        #expect(again.reason == .belowEpsilon)
+        #expect(try await Self.submit(f, try Self.package(f.strong, base: f.current, key: alice, nonce: "p3")).reason == .staleBase)
+        let rows = try f.ledger.entries(contributor: alice.address)
+        #expect(rows.first { $0.verdict == "accepted" }?.publishedVersion == 3)
     }
 
     @Test func twoHundredConcurrentSubmissionsAreEachRecordedOnce() async throws {

@@ -31,9 +31,14 @@ public actor Coordinator {
     nonisolated public let ledger: Ledger
     /// The current version's weights for an entry (verified here before use).
     let weightsOf: @Sendable (RegistryEntry) throws -> [UInt8]
+    /// Publishes accepted updates on-chain: their weights are written to `directory` and
+    /// published with a `file://` uri naming the contributor.
+    let publishing: (publisher: RegistryPublisher, directory: String)?
 
     public init(registry: any ModelRegistrySource, heldOut: Dataset, policy: Policy, ledger: Ledger,
+                publishing: (publisher: RegistryPublisher, directory: String)? = nil,
                 weightsOf: @escaping @Sendable (RegistryEntry) throws -> [UInt8]) {
+        self.publishing = publishing
         self.registry = registry
         self.heldOut = heldOut
         self.policy = policy
@@ -41,8 +46,27 @@ public actor Coordinator {
         self.weightsOf = weightsOf
     }
 
+    var busy = false
+    var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// One decision at a time: the actor would otherwise interleave submissions at every
+    /// suspension (a registry read, a publish), scoring one against a version another replaces.
+    func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+
     /// Decides one submission and records it.
     public func submit(manifest: [UInt8], weights: [UInt8], signature: [UInt8]) async throws -> Verdict {
+        await acquire()
+        defer { release() }
         var v = Verdict(id: 0, reason: .accepted, detail: "", reward: 0)
         func refuse(_ r: Verdict.Reason, _ detail: String, claimed: Int64? = nil, newHash: Hash32? = nil) throws -> Verdict {
             v.reason = r
@@ -129,6 +153,15 @@ public actor Coordinator {
         }
         v.reward = policy.rewardPerUpdate * improvement / policy.epsilon
         v.detail = String(format: "held-out loss %.5f → %.5f (%.3f%% better)", baseLoss, newLoss, 100 * improvement)
+        if let (publisher, directory) = publishing {
+            let path = "\(directory)/\(m.modelId)-\(hash).safetensors"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(weights).write(to: URL(fileURLWithPath: path))
+            let published = try await publisher.publish(model: m.modelId, weightsHash: hash, uri: "file://" + path, contributor: m.contributor)
+            v.publishedVersion = published.entry.version
+            v.transactionHash = published.transactionHash
+            v.detail += "; published as version \(published.entry.version)"
+        }
         v.id = try ledger.record(v, claimed: claimed, newHash: hash)
         return v
     }

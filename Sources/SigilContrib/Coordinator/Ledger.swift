@@ -35,6 +35,9 @@ public final class Ledger: Sendable {
                 CREATE UNIQUE INDEX submissions_nonce ON submissions(contributor, nonce) WHERE signed = 1;
                 """)
         }
+        migrator.registerMigration("v2-published") { db in
+            try db.execute(sql: "ALTER TABLE submissions ADD COLUMN published_version INTEGER; ALTER TABLE submissions ADD COLUMN tx_hash TEXT")
+        }
         try migrator.migrate(db)
     }
 
@@ -54,17 +57,18 @@ public final class Ledger: Sendable {
         try db.write { db in
             let args: [(any DatabaseValueConvertible)?] = [v.contributor.map { "\($0)" }, v.nonce, v.modelId.map { "\($0)" },
                                                            v.baseVersion.map { Int64($0) }, newHash.map { "\($0)" }, v.reason.rawValue, v.detail,
-                                                           v.baseLoss, v.newLoss, v.improvement, v.reward]
+                                                           v.baseLoss, v.newLoss, v.improvement, v.reward,
+                                                           v.publishedVersion.map { Int64($0) }, v.transactionHash.map { "\($0)" }]
             if let id = claimed {
                 try db.execute(sql: """
                     UPDATE submissions SET contributor = ?, nonce = ?, model_id = ?, base_version = ?, new_hash = ?, verdict = ?, detail = ?,
-                        base_loss = ?, new_loss = ?, improvement = ?, reward = ? WHERE id = ?
+                        base_loss = ?, new_loss = ?, improvement = ?, reward = ?, published_version = ?, tx_hash = ? WHERE id = ?
                     """, arguments: StatementArguments(args + [id]))
                 return id
             }
             try db.execute(sql: """
                 INSERT INTO submissions (received_at, contributor, nonce, signed, model_id, base_version, new_hash, verdict, detail,
-                    base_loss, new_loss, improvement, reward) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    base_loss, new_loss, improvement, reward, published_version, tx_hash) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: StatementArguments([Date().timeIntervalSince1970] + args))
             return db.lastInsertedRowID
         }
@@ -81,6 +85,8 @@ public final class Ledger: Sendable {
         public var newLoss: Double?
         public var improvement: Double?
         public var reward: Double
+        public var publishedVersion: Int64?
+        public var transactionHash: String?
     }
 
     /// Submissions, newest first; of one contributor when given.
@@ -91,7 +97,8 @@ public final class Ledger: Sendable {
                 """, arguments: [contributor.map { "\($0)" }, contributor.map { "\($0)" }])
             return rows.map { r in
                 Entry(id: r["id"], contributor: r["contributor"], nonce: r["nonce"], verdict: r["verdict"], detail: r["detail"],
-                      baseLoss: r["base_loss"], newLoss: r["new_loss"], improvement: r["improvement"], reward: r["reward"])
+                      baseLoss: r["base_loss"], newLoss: r["new_loss"], improvement: r["improvement"], reward: r["reward"],
+                      publishedVersion: r["published_version"], transactionHash: r["tx_hash"])
             }
         }
     }

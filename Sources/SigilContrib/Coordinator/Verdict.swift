@@ -44,6 +44,9 @@ public struct Verdict: Sendable, Hashable {
     /// (baseLoss − newLoss) / baseLoss.
     public var improvement: Double?
     public var reward: Double
+    /// The registry version an accepted update was published as, and the transaction.
+    public var publishedVersion: UInt64?
+    public var transactionHash: Hash32?
 
     public var accepted: Bool { reason == .accepted }
 }

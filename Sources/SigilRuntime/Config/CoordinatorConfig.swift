@@ -18,6 +18,17 @@ public struct CoordinatorConfig: Sendable, Hashable {
     /// Where the current versions' weights are (by file name of the registry uri); nil: the uri itself.
     public var weightsDirectory: String?
 
+    /// Publishing accepted updates on-chain (the registry must be `rpc` + `address`).
+    public struct Publish: Sendable, Hashable {
+        public var keystore: String
+        public var passwordFile: String?
+        public var passwordEnv: String?
+        /// Where accepted weights are kept (their `file://` uri is published).
+        public var directory: String
+    }
+
+    public var publish: Publish?
+
     public init(registry: SigilConfig.Registry, heldOut: [String], ledger: String) {
         self.registry = registry
         self.heldOut = heldOut
@@ -25,7 +36,7 @@ public struct CoordinatorConfig: Sendable, Hashable {
     }
 
     static let keys = ["listen", "registry", "held_out", "horizon", "epsilon", "reward_per_update", "max_package_bytes",
-                       "max_relative_distance", "ledger", "weights_dir"]
+                       "max_relative_distance", "ledger", "weights_dir", "publish"]
 
     /// Loads a coordinator configuration strictly: errors name file, line and column.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> CoordinatorConfig {
@@ -65,6 +76,15 @@ public struct CoordinatorConfig: Sendable, Hashable {
         if let n = top["max_relative_distance"] { c.maxRelativeDistance = try r.double(n, "max_relative_distance", in: 0...1e6) }
         if let n = top["ledger"] { c.ledger = try b.path(n, "ledger", mustExist: false) }
         if let n = top["weights_dir"] { c.weightsDirectory = try b.path(n, "weights_dir", mustExist: true) }
+        if let pn = top["publish"] {
+            guard case .onChain = registry else { throw r.fail(pn, "publishing needs the registry on a chain: registry: {rpc: …, address: …}") }
+            let m = try r.mapping(pn, "publish", keys: ["keystore", "password_file", "password_env", "directory"])
+            guard let ks = m["keystore"], let dirNode = m["directory"] else { throw r.fail(pn, "publish needs 'keystore' and 'directory'") }
+            c.publish = Publish(keystore: try b.path(ks, "publisher keystore", mustExist: true),
+                                passwordFile: try m["password_file"].map { (n) throws(ConfigError) in try b.path(n, "password file", mustExist: true) },
+                                passwordEnv: try m["password_env"].map { (n) throws(ConfigError) in try r.string(n, "password_env") },
+                                directory: try b.path(dirNode, "publish directory", mustExist: false))
+        }
         return c
     }
 }
