@@ -66,8 +66,14 @@ public enum CoordinatorServer {
             else {
                 return json(["error": "expected {\"manifest\": base64, \"weights\": base64, \"signature\": \"0x…\"}"], status: .badRequest)
             }
-            let v = try await coordinator.submit(manifest: [UInt8](m), weights: [UInt8](w), signature: s)
-            return json(verdictObject(v), status: .ok)
+            do {
+                let v = try await coordinator.submit(manifest: [UInt8](m), weights: [UInt8](w), signature: s)
+                return json(verdictObject(v), status: .ok)
+            } catch {
+                // The coordinator could not decide (its registry, its copy of the weights, the publish
+                // transaction): say why; the submission can be sent again with a new nonce.
+                return json(["error": "the coordinator could not decide: \(error)"], status: .internalServerError)
+            }
         }
         router.get("/v1/submissions") { request, _ -> Response in
             let contributor = request.uri.queryParameters.get("contributor").flatMap { Address(hex: $0) }

@@ -25,4 +25,13 @@ public protocol StrategyPlugin: AnyObject {
     var eventKinds: Set<String> { get }
     /// Handles one event (already applied to `pool`).
     func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput]
+    /// Replaces the model in `role` between two events (a newer verified version); false when
+    /// the plugin cannot take this model.
+    func replaceModel(role: String, with model: any PredictiveModel) -> Bool
+}
+
+extension StrategyPlugin {
+    /// Replaces the model in `role` between two events (a newer verified version); returns false
+    /// when the plugin cannot (the default), and the runtime then keeps the old one.
+    public func replaceModel(role: String, with model: any PredictiveModel) -> Bool { false }
 }

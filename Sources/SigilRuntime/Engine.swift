@@ -10,6 +10,8 @@ public final class Engine {
         public let plugin: any StrategyPlugin
         /// Empty: every pool.
         public let pools: Set<Address>
+        /// Model role → model id.
+        public var models: [String: String] = [:]
     }
 
     public private(set) var book = PoolBook()
@@ -38,13 +40,25 @@ public final class Engine {
                 roles[role] = m
             }
             strategies.append(Strategy(name: s.name, kind: s.plugin, plugin: try type.init(parameters: s.parameters, models: roles),
-                                       pools: Set(s.pools)))
+                                       pools: Set(s.pools), models: s.models))
         }
         let portfolio = config.portfolio.map {
             PaperPortfolio(cashToken: $0.cashToken, decimals: $0.cashDecimals, cash: $0.cash, tradeSize: $0.tradeSize)
         }
         self.init(strategies: strategies, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks),
                   portfolio: portfolio)
+    }
+
+    /// Hands a newer verified version of model `id` to every strategy using it; returns the
+    /// strategies that took it and those that could not.
+    public func replaceModel(id: String, with model: any PredictiveModel) -> (taken: [String], refused: [String]) {
+        var taken: [String] = [], refused: [String] = []
+        for s in strategies {
+            for (role, modelId) in s.models where modelId == id {
+                if s.plugin.replaceModel(role: role, with: model) { taken.append(s.name) } else { refused.append(s.name) }
+            }
+        }
+        return (taken, refused)
     }
 
     /// True when an event with this identity was processed already.

@@ -14,7 +14,8 @@ public import SigilModels
 /// strategies, their outputs already stored.
 public final class LiveRunner {
     let config: SigilConfig
-    let models: [String: NeuralModel]
+    /// The models in use by id (a newer verified version replaces its entry, so a rebuild uses it).
+    public private(set) var models: [String: NeuralModel]
     public let store: OutputStore
     public private(set) var engine: Engine
     public private(set) var summary = ReplayRun.Summary()
@@ -90,6 +91,30 @@ public final class LiveRunner {
         case .gap(let feed, let gap):
             summary.gaps += 1
             try store.recordGap(feed: feed, gap)
+        }
+    }
+
+    /// Applies a registry update between two items: a verified newer version is handed to every
+    /// strategy using the model; a refused one leaves the running version and is recorded as an
+    /// alert caused by the registry's publish event. Returns a line for the operator.
+    public func apply(_ update: ModelFollower.Update) throws -> String {
+        switch update {
+        case .verified(let id, let model, let entry, _):
+            let (taken, refused) = engine.replaceModel(id: id, with: model)
+            if !taken.isEmpty { models[id] = model }
+            return "model \(id): now version \(entry.version) (sha256 \(entry.weightsHash), contributor \(entry.contributor))"
+                + (taken.isEmpty ? "" : " in \(taken.joined(separator: ", "))") + (refused.isEmpty ? "" : "; not taken by \(refused.joined(separator: ", "))")
+        case .refused(let id, let entry, let reason, let cause):
+            if let cause, case .onChain(_, let registry) = config.registry {
+                let alert = Alert(alertId: "SIGIL-MODEL-UPDATE-REFUSED", name: "Model update refused",
+                                  description: "version \(entry.version) of \(id) failed verification; version \(models[id]?.reference.version ?? 0) keeps running: \(reason)",
+                                  severity: .high, kind: .suspicious, pool: registry, addresses: [entry.publisher, entry.contributor], labels: [],
+                                  metadata: ["model": id, "version": "\(entry.version)", "registeredHash": "\(entry.weightsHash)", "uri": entry.uri], cause: cause)
+                let record = OutputRecord(strategy: "model-follower", plugin: "registry", body: .alert(alert))
+                let stored = try store.store([record])
+                summary.tally([record], fresh: stored.count)
+            }
+            return "model \(id): version \(entry.version) REFUSED, version \(models[id]?.reference.version ?? 0) keeps running: \(reason)"
         }
     }
 

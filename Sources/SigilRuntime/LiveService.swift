@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import SigilChain
 import SigilCore
 public import SigilFeeds
 public import SigilModels
@@ -27,6 +28,7 @@ public struct LiveService: Service {
 
     enum Input: Sendable {
         case item(FeedItem)
+        case model(ModelFollower.Update)
         case tick
         case failed(String)
     }
@@ -38,12 +40,15 @@ public struct LiveService: Service {
     let statusInterval: Duration
     let onReady: @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void
     let status: @Sendable (Status) -> Void
+    let onModel: @Sendable (String) -> Void
     public let outcome: OutcomeBox
 
     public init(config: SigilConfig, models: [String: NeuralModel], logger: Logger, stopAtBlock: UInt64? = nil,
                 statusInterval: Duration = .seconds(10), outcome: OutcomeBox,
                 onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
+                onModel: @escaping @Sendable (String) -> Void = { _ in },
                 status: @escaping @Sendable (Status) -> Void) {
+        self.onModel = onModel
         self.config = config
         self.models = models
         self.logger = logger
@@ -52,6 +57,19 @@ public struct LiveService: Service {
         self.outcome = outcome
         self.onReady = onReady
         self.status = status
+    }
+
+    /// The registry follower, when models are taken at `version: latest` from an on-chain registry.
+    func follower() -> ModelFollower? {
+        guard case .onChain(let rpc, let address) = config.registry else { return nil }
+        let followed = config.models.filter { $0.version == .latest }.compactMap { m in
+            models[m.id].map { (id: m.id, version: $0.reference.version) }
+        }
+        guard !followed.isEmpty else { return nil }
+        let transport: any JSONRPCTransport = HTTPRPCClient(url: rpc)
+        return ModelFollower(registry: OnChainModelRegistry(rpc: transport, address: address), models: followed,
+                             allowedPublishers: config.publishers.isEmpty ? nil : Set(config.publishers),
+                             interval: .milliseconds(Int64(config.followInterval * 1000)), logger: logger)
     }
 
     public func run() async throws {
@@ -94,6 +112,9 @@ public struct LiveService: Service {
                     }
                 }
             }
+            if let follower = follower() {
+                group.addTask { await follower.run { sink.yield(.model($0)) } }
+            }
             group.addTask { [statusInterval] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: statusInterval)
@@ -109,6 +130,8 @@ public struct LiveService: Service {
                     if let stop = stopAtBlock, case .blockClosed = item, runner.allClosed(through: stop, feeds: names) {
                         return
                     }
+                case .model(let update):
+                    onModel(try runner.apply(update))
                 case .tick:
                     status(report())
                 case .failed(let message):

@@ -49,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         if cfg.feeds.contains(where: \.isLive) {
             let box = LiveService.OutcomeBox()
             let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
-                                      statusInterval: .seconds(statusEvery), outcome: box, onReady: announce) { st in
+                                      statusInterval: .seconds(statusEvery), outcome: box, onReady: announce,
+                                      onModel: { Self.say($0) }) { st in
                 Self.say(String(format: "[%6.1fs] events %d  outputs %d  block %llu", st.summary.seconds, st.summary.events,
                                 st.summary.outputs, st.summary.lastBlock))
                 for f in st.feeds { Self.say("  " + Self.describe(f)) }

@@ -16,7 +16,7 @@ public final class ModelSignal: StrategyPlugin {
     ]
 
     public let eventKinds: Set<String> = ["v2.swap", "v3.swap"]
-    let model: any PredictiveModel
+    var model: any PredictiveModel
     let threshold: Double
     let cooldown: UInt64
     var lastSignal: [Address: UInt64] = [:]
@@ -45,5 +45,11 @@ public final class ModelSignal: StrategyPlugin {
         for (name, value) in zip(SwapFeatures.names, features) { meta[name] = "\(value)" }
         return [.signal(Signal(side: side, pool: pool.address, confidence: confidence, model: model.reference,
                                metadata: meta, cause: event.id))]
+    }
+
+    public func replaceModel(role: String, with model: any PredictiveModel) -> Bool {
+        guard role == "signal", model.featureNames == SwapFeatures.names else { return false }
+        self.model = model
+        return true
     }
 }

@@ -76,7 +76,7 @@ public enum ConfigLoader {
             var registry = SigilConfig.Registry.snapshot(path: "")
             var publishers: [Address] = []
             if let regNode = top["registry"] {
-                let m = try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address", "publishers"])
+                let m = try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address", "publishers", "follow_interval"])
                 registry = try self.registry(regNode, m)
                 if let p = m["publishers"] {
                     publishers = try r.sequence(p, "publishers").map { (n) throws(ConfigError) in try r.address(n, "a publisher") }
@@ -134,8 +134,13 @@ public enum ConfigLoader {
                 if let j = m["jsonl"] { outputs.jsonl = try path(j, "jsonl output", mustExist: false) }
                 if let s = m["sqlite"] { outputs.sqlite = try path(s, "sqlite output", mustExist: false) }
             }
-            return SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
-                               strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
+            var config = SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
+                                     strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
+            if let regNode = top["registry"], case .mapping(let rm) = regNode,
+               let f = rm.first(where: { $0.key.scalar?.string == "follow_interval" })?.value {
+                config.followInterval = try r.double(f, "follow_interval (seconds)", in: 0.1...86_400)
+            }
+            return config
         }
 
         /// `snapshot: FILE`, or `rpc: URL` with `address: 0x…`, from a registry mapping.

@@ -89,4 +89,6 @@ public struct SigilConfig: Hashable, Sendable {
     /// The paper portfolio; nil: none.
     public var portfolio: Portfolio?
     public var outputs: Outputs
+    /// Seconds between two reads of the on-chain registry for models at `version: latest` (live runs).
+    public var followInterval: Double = 5
 }
