@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import SigilCore
+import SigilRuntime
 
 /// The coordinator's record (SQLite, WAL): every submission once, with its verdict and reward.
 /// A contributor's nonce can be used once: a unique index over (contributor, nonce) among
@@ -9,10 +10,7 @@ public final class Ledger: Sendable {
     let db: DatabaseQueue
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var config = Configuration()
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") }
-        db = try DatabaseQueue(path: path, configuration: config)
+        db = try SQLiteFile.open(path)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """

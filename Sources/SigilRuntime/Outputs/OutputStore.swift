@@ -11,14 +11,8 @@ public final class OutputStore {
     public let jsonlPath: String
 
     public init(sqlitePath: String, jsonlPath: String) throws {
-        for p in [sqlitePath, jsonlPath] {
-            try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        }
-        var config = Configuration()
-        // WAL with synchronous=NORMAL: a committed transaction survives the process being
-        // killed at any moment (not a power cut, which would lose the last transactions).
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") }
-        db = try DatabaseQueue(path: sqlitePath, configuration: config)
+        try FileManager.default.createDirectory(atPath: (jsonlPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        db = try SQLiteFile.open(sqlitePath)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
