@@ -44,8 +44,11 @@ import Testing
         return try db.read { try String.fetchAll($0, sql: "SELECT key || ' ' || retracted FROM outputs ORDER BY key") }
     }
 
-    static func feed(_ runner: LiveRunner, _ blocks: ArraySlice<Block>, chainId: UInt64) throws {
+    /// Hands blocks to the runner as a feed would, yielding between blocks so that the long
+    /// replay does not hold one of the few cooperative threads the other tests share.
+    static func feed(_ runner: LiveRunner, _ blocks: ArraySlice<Block>, chainId: UInt64) async throws {
         for b in blocks {
+            await Task.yield()
             for e in b.events { try runner.handle(.events(feed: "f", [e])) }
             try runner.handle(.blockClosed(feed: "f", chainId: chainId, number: b.number, hash: b.hash))
         }
@@ -59,7 +62,7 @@ import Testing
         let models = try await ModelGate.check(config).verified
 
         let reference = try OutputStore(sqlitePath: dir + "/ref.sqlite", jsonlPath: dir + "/ref.jsonl")
-        try Self.feed(try LiveRunner(config: config, models: models, store: reference), blocks[...], chainId: chainId)
+        try await Self.feed(try LiveRunner(config: config, models: models, store: reference), blocks[...], chainId: chainId)
         try reference.close()
 
         // Crash three times: after a block's events but before its close, mid-block, and after a close.
@@ -73,7 +76,7 @@ import Testing
             // A feed resumes from the block after the checkpoint, redelivering what was in flight.
             position = resume["f"].map { cp in blocks.firstIndex { $0.number > cp.checkpoint } ?? blocks.count } ?? 0
             if position > 0 { #expect(runner.rebuiltEvents > 0) }
-            try Self.feed(runner, blocks[position..<stop], chainId: chainId)
+            try await Self.feed(runner, blocks[position..<stop], chainId: chainId)
             if stop < blocks.count, let half = blocks[stop...].first(where: { $0.events.count > 1 }) {
                 try runner.handle(.events(feed: "f", Array(half.events.prefix(1))))  // in flight when the process dies
             }
@@ -95,7 +98,7 @@ import Testing
         let models = try await ModelGate.check(config).verified
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
         let runner = try LiveRunner(config: config, models: models, store: store)
-        try Self.feed(runner, blocks[...], chainId: chainId)
+        try await Self.feed(runner, blocks[...], chainId: chainId)
         let before = try Self.outputs(config.outputs.sqlite)
         let ancestor = blocks[blocks.count / 2].number
         let db = try DatabaseQueue(path: config.outputs.sqlite)
@@ -113,7 +116,7 @@ import Testing
         #expect(runner.summary.retractedOutputs == above)
 
         // The same blocks come back (a reorg that flipped back): every output is reinstated.
-        try Self.feed(runner, blocks.drop { $0.number <= ancestor }, chainId: chainId)
+        try await Self.feed(runner, blocks.drop { $0.number <= ancestor }, chainId: chainId)
         #expect(try Self.outputs(config.outputs.sqlite) == before)
         try store.close()
     }
@@ -125,7 +128,7 @@ import Testing
         let config = try ConfigLoader.load(path: path)
         let models = try await ModelGate.check(config).verified
         var store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        try Self.feed(try LiveRunner(config: config, models: models, store: store), blocks[...], chainId: chainId)
+        try await Self.feed(try LiveRunner(config: config, models: models, store: store), blocks[...], chainId: chainId)
         try store.close()
         let full = try String(contentsOfFile: config.outputs.jsonl, encoding: .utf8)
         let lines = full.split(separator: "\n", omittingEmptySubsequences: false)
