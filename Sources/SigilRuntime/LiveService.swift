@@ -69,7 +69,7 @@ public struct LiveService: Service {
         let transport: any JSONRPCTransport = HTTPRPCClient(url: rpc)
         return ModelFollower(registry: OnChainModelRegistry(rpc: transport, address: address), models: followed,
                              allowedPublishers: config.publishers.isEmpty ? nil : Set(config.publishers),
-                             interval: .milliseconds(Int64(config.followInterval * 1000)), logger: logger)
+                             interval: .milliseconds(Int64(config.followInterval * 1000)), subscribe: config.followSubscription, logger: logger)
     }
 
     public func run() async throws {

@@ -23,11 +23,15 @@ public struct ModelFollower: Sendable {
     let models: [(id: String, version: UInt64)]
     let allowedPublishers: Set<Address>?
     let interval: Duration
+    /// A websocket endpoint of the registry's chain: its `ModelPublished` notifications wake the
+    /// follower at once (the periodic read stays, for what a disconnect may have missed).
+    let subscribe: String?
     let logger: Logger
 
     /// `models`: each followed model id with the version running now.
     public init(registry: OnChainModelRegistry, models: [(id: String, version: UInt64)], allowedPublishers: Set<Address>?,
-                interval: Duration, logger: Logger) {
+                interval: Duration, subscribe: String? = nil, logger: Logger) {
+        self.subscribe = subscribe
         self.registry = registry
         self.models = models
         self.allowedPublishers = allowedPublishers
@@ -37,23 +41,62 @@ public struct ModelFollower: Sendable {
 
     public func run(emit: @escaping @Sendable (Update) -> Void) async {
         var known = Dictionary(uniqueKeysWithValues: models.map { ($0.id, $0.version) })
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
-            for (id, current) in known {
-                let hash = ModelID.parse(id)
-                guard let count = try? await registry.versionCount(model: hash), count > current else { continue }
-                for v in (current + 1)...count {
-                    guard let entry = try? await registry.entry(model: hash, version: .pinned(v)) else { break }
-                    known[id] = v
-                    let cause = await publishedEvent(entry)
-                    do {
-                        emit(.verified(id: id, model: try await verifiedModel(id: id, entry: entry), entry: entry, cause: cause))
-                    } catch {
-                        logger.warning("model update refused", metadata: ["model": "\(id)", "version": "\(v)", "reason": "\(error)"])
-                        emit(.refused(id: id, entry: entry, reason: "\(error)", cause: cause))
-                    }
+        let (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [interval] in
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { break }
+                    wakeUp.yield()
                 }
             }
+            if let subscribe {
+                group.addTask { [registry, logger] in await Self.listen(subscribe, registry: registry.address, logger: logger) { wakeUp.yield() } }
+            }
+            for await _ in wake {
+                if Task.isCancelled { break }
+                await check(&known, emit)
+            }
+            group.cancelAll()
+        }
+    }
+
+    func check(_ known: inout [String: UInt64], _ emit: @escaping @Sendable (Update) -> Void) async {
+        for (id, current) in known {
+            let hash = ModelID.parse(id)
+            guard let count = try? await registry.versionCount(model: hash), count > current else { continue }
+            for v in (current + 1)...count {
+                guard let entry = try? await registry.entry(model: hash, version: .pinned(v)) else { break }
+                known[id] = v
+                let cause = await publishedEvent(entry)
+                do {
+                    emit(.verified(id: id, model: try await verifiedModel(id: id, entry: entry), entry: entry, cause: cause))
+                } catch {
+                    logger.warning("model update refused", metadata: ["model": "\(id)", "version": "\(v)", "reason": "\(error)"])
+                    emit(.refused(id: id, entry: entry, reason: "\(error)", cause: cause))
+                }
+            }
+        }
+    }
+
+    /// Subscribes to the registry's `ModelPublished` logs and calls `wake` for each, reconnecting
+    /// after a second when the connection ends.
+    static func listen(_ url: String, registry: Address, logger: Logger, wake: @escaping @Sendable () -> Void) async {
+        while !Task.isCancelled {
+            let client = WebSocketRPCClient(url: url, logger: logger)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await client.run() }
+                do {
+                    try await withTimeout(.seconds(10), "\(url): no connection") { try await client.waitUntilConnected() }
+                    let filter: JSONValue = ["address": .string("\(registry)"), "topics": [.string("\(ModelRegistryABI.modelPublishedTopic)")]]
+                    _ = try await client.call("eth_subscribe", ["logs", filter], timeout: .seconds(10))
+                    wake()  // anything published while this connection was down
+                    for await _ in client.notifications { wake() }
+                } catch {
+                    logger.warning("registry subscription lost; reconnecting", metadata: ["error": "\(error)"])
+                }
+                group.cancelAll()
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

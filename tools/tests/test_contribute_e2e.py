@@ -87,7 +87,8 @@ def test_finetune_submit_accept_publish_and_a_running_bot_swaps(tmp_path):
             out = str(tmp_path / "out")
             private(str(tmp_path / "bot.yaml"), "\n".join([
                 "feeds:", "  - {name: devnet, kind: ethereum, url: \"%s\", from_block: 0, silence_timeout: 2, request_timeout: 2}" % node.ws_url,
-                f"registry: {{rpc: \"{node.http_url}\", address: \"{registry}\", follow_interval: 0.3}}",
+                # the subscription wakes the follower; the slow periodic read would take a minute
+                f"registry: {{rpc: \"{node.http_url}\", address: \"{registry}\", subscribe: \"{node.ws_url}\", follow_interval: 60}}",
                 "models:", f"  - {{id: {MODEL}, file: {base}, version: latest}}",
                 "strategies:", f"  - {{name: signals, plugin: model-signal, models: {{signal: {MODEL}}}, params: {{threshold: 0.52, cooldown_blocks: 1}}}}",
                 "outputs:", f"  jsonl: {out}/outputs.jsonl", f"  sqlite: {out}/sigil.sqlite",

@@ -76,7 +76,7 @@ public enum ConfigLoader {
             var registry = SigilConfig.Registry.snapshot(path: "")
             var publishers: [Address] = []
             if let regNode = top["registry"] {
-                let m = try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address", "publishers", "follow_interval"])
+                let m = try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address", "publishers", "follow_interval", "subscribe"])
                 registry = try self.registry(regNode, m)
                 if let p = m["publishers"] {
                     publishers = try r.sequence(p, "publishers").map { (n) throws(ConfigError) in try r.address(n, "a publisher") }
@@ -139,6 +139,12 @@ public enum ConfigLoader {
             if let regNode = top["registry"], case .mapping(let rm) = regNode,
                let f = rm.first(where: { $0.key.scalar?.string == "follow_interval" })?.value {
                 config.followInterval = try r.double(f, "follow_interval (seconds)", in: 0.1...86_400)
+            }
+            if let regNode = top["registry"], case .mapping(let rm) = regNode,
+               let n = rm.first(where: { $0.key.scalar?.string == "subscribe" })?.value {
+                let url = try r.string(n, "registry subscribe")
+                guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw r.fail(n, "registry subscribe must be a ws:// or wss:// endpoint") }
+                config.followSubscription = url
             }
             return config
         }

@@ -91,4 +91,6 @@ public struct SigilConfig: Hashable, Sendable {
     public var outputs: Outputs
     /// Seconds between two reads of the on-chain registry for models at `version: latest` (live runs).
     public var followInterval: Double = 5
+    /// A websocket endpoint whose `ModelPublished` notifications make the follower look at once.
+    public var followSubscription: String?
 }
