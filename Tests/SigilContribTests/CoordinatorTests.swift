@@ -37,7 +37,7 @@ import Testing
         return try Safetensors.encode(tensors, metadata: st.metadata)
     }
 
-    static func fixture(policy: Coordinator.Policy = .init(), publish: Bool = false) async throws -> Fixture {
+    static func fixture(policy: Coordinator.Policy = .init(), publish: Bool = false, publisherKey: UInt8 = 2) async throws -> Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigil-coord-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let strong = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Peers.root + "/models/model-signal-logistic.safetensors")))
@@ -53,7 +53,7 @@ import Testing
         let ledger = try Ledger(path: dir + "/ledger.sqlite")
         // The drive script authorises development account 2 as the registry's publisher.
         let publishing = publish
-            ? (publisher: RegistryPublisher(rpc: HTTPRPCClient(url: devnet.httpURL), registry: registry.address, key: try key(2)), directory: dir + "/published")
+            ? (publisher: RegistryPublisher(rpc: HTTPRPCClient(url: devnet.httpURL), registry: registry.address, key: try key(publisherKey)), directory: dir + "/published")
             : nil
         let coordinator = Coordinator(registry: registry, heldOut: heldOut, policy: policy, ledger: ledger, publishing: publishing) { entry in
             [UInt8](try Data(contentsOf: URL(fileURLWithPath: String(entry.uri.dropFirst("file://".count)))))
@@ -146,6 +146,18 @@ import Testing
         #expect(try await Self.submit(f, try Self.package(f.strong, base: f.current, key: alice, nonce: "p3")).reason == .staleBase)
         let rows = try f.ledger.entries(contributor: alice.address)
         #expect(rows.first { $0.verdict == "accepted" }?.publishedVersion == 3)
+    }
+
+    @Test func aFailedPublishIsRecordedAndPaysNothing() async throws {
+        // Account 4 is not an authorised publisher: the registry reverts the transaction.
+        let f = try await Self.fixture(publish: true, publisherKey: 4)
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        let v = try await Self.submit(f, try Self.package(f.strong, base: f.current, key: try Self.key(7), nonce: "q1"))
+        #expect(v.reason == .publishFailed && v.reward == 0 && v.publishedVersion == nil, "\(v.reason): \(v.detail)")
+        #expect(v.detail.contains("reverted"))
+        #expect(try await f.registry.entry(model: Self.model, version: .latest).version == 2)
+        let totals = try f.ledger.totals()
+        #expect(totals.submissions == 1 && totals.accepted == 0 && totals.rewards == 0)
     }
 
     @Test func twoHundredConcurrentSubmissionsAreEachRecordedOnce() async throws {

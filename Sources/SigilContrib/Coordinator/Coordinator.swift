@@ -157,10 +157,16 @@ public actor Coordinator {
             let path = "\(directory)/\(m.modelId)-\(hash).safetensors"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Data(weights).write(to: URL(fileURLWithPath: path))
-            let published = try await publisher.publish(model: m.modelId, weightsHash: hash, uri: "file://" + path, contributor: m.contributor)
-            v.publishedVersion = published.entry.version
-            v.transactionHash = published.transactionHash
-            v.detail += "; published as version \(published.entry.version)"
+            do {
+                let published = try await publisher.publish(model: m.modelId, weightsHash: hash, uri: "file://" + path, contributor: m.contributor)
+                v.publishedVersion = published.entry.version
+                v.transactionHash = published.transactionHash
+                v.detail += "; published as version \(published.entry.version)"
+            } catch {
+                // Recorded, not thrown: the ledger says what happened to every submission.
+                v.reward = 0
+                return try refuse(.publishFailed, v.detail + "; publishing failed: \(error)", claimed: claimed, newHash: hash)
+            }
         }
         v.id = try ledger.record(v, claimed: claimed, newHash: hash)
         return v

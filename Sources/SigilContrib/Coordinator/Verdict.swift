@@ -29,6 +29,8 @@ public struct Verdict: Sendable, Hashable {
         case worseOnHeldOut = "worse_on_held_out"
         /// Better, but not by more than epsilon (copies and noise earn nothing).
         case belowEpsilon = "below_epsilon"
+        /// Better on the held-out set, but publishing it on-chain failed: not a new version, no reward.
+        case publishFailed = "publish_failed"
     }
 
     public var id: Int64
