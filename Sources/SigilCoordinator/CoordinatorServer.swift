@@ -20,11 +20,7 @@ public import SigilRuntime
 public enum CoordinatorServer {
     /// Builds the coordinator a configuration describes (the held-out set is read once here).
     public static func coordinator(_ c: CoordinatorConfig) throws -> Coordinator {
-        var recordings: [(path: String, chainId: UInt64)] = []
-        for path in c.heldOut {
-            recordings.append((path, try ReplayRun.chainId(of: SigilConfig.Feed(name: path, kind: .replay, path: path, chainId: nil))))
-        }
-        let heldOut = try Dataset.build(recordings: recordings, horizon: c.horizon)
+        let heldOut = try Dataset.build(recordings: try ReplayRun.recordings(c.heldOut), horizon: c.horizon)
         var policy = Coordinator.Policy()
         policy.epsilon = c.epsilon
         policy.rewardPerUpdate = c.rewardPerUpdate

@@ -54,6 +54,11 @@ public struct ReplayRun {
         return id
     }
 
+    /// Recordings with their chain ids (each from the manifest.json beside it).
+    public static func recordings(_ paths: [String]) throws -> [(path: String, chainId: UInt64)] {
+        try paths.map { ($0, try chainId(of: SigilConfig.Feed(name: $0, kind: .replay, path: $0, chainId: nil))) }
+    }
+
     /// Processes every frame; `status` is called about once a second and at the end.
     /// `shouldStop` is polled between frames; when it says so, what was processed is committed
     /// and the run ends early.

@@ -72,10 +72,7 @@ struct ContributeCommand: AsyncParsableCommand {
             do {
                 let key = try KeystoreFile.open(keystore, password: try password.source())
                 let (registry, publishers) = try registryOptions.resolve()
-                var recordings: [(path: String, chainId: UInt64)] = []
-                for path in data {
-                    recordings.append((path, try ReplayRun.chainId(of: SigilConfig.Feed(name: path, kind: .replay, path: path, chainId: nil))))
-                }
+                let recordings = try ReplayRun.recordings(data)
                 var o = FineTuner.Options()
                 o.epochs = epochs
                 o.batchSize = batchSize

@@ -40,12 +40,7 @@ struct TrainModel: ParsableCommand {
     }
 
     func run() throws {
-        var recordings: [(path: String, chainId: UInt64)] = []
-        for path in data {
-            let feed = SigilConfig.Feed(name: path, kind: .replay, path: path, chainId: nil)
-            recordings.append((path, try ReplayRun.chainId(of: feed)))
-        }
-        let dataset = try Dataset.build(recordings: recordings, horizon: horizon)
+        let dataset = try Dataset.build(recordings: try ReplayRun.recordings(data), horizon: horizon)
         var o = Trainer.Options()
         o.architecture = .init(rawValue: arch)!
         o.hidden = hidden

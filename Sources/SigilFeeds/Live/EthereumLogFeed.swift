@@ -180,8 +180,7 @@ public final class EthereumLogFeed: Sendable {
         }
         c.chainId = nodeChain
         let decoder = FrameDecoder(chainId: nodeChain)
-        var filter: [String: JSONValue] = ["topics": .array([.array(UniswapEvents.topics.values.sorted().map { .string("\($0)") })])]
-        if !configuration.addresses.isEmpty { filter["address"] = .array(configuration.addresses.map { .string("\($0)") }) }
+        let filter = logFilter()
         guard let heads = try await call(client, "eth_subscribe", ["newHeads"]).stringValue.flatMap(FrameDecoder.subscriptionID),
               let logs = try await call(client, "eth_subscribe", ["logs", .object(filter)]).stringValue.flatMap(FrameDecoder.subscriptionID)
         else { throw ChainError.transport("eth_subscribe did not answer with a subscription id") }
@@ -226,6 +225,14 @@ public final class EthereumLogFeed: Sendable {
             }
         }
         throw ChainError.transport("\(configuration.url): connection closed")
+    }
+
+    /// The Uniswap topics of the configured addresses: the logs subscription's filter, and the
+    /// backfill's with a block range added.
+    func logFilter() -> [String: JSONValue] {
+        var filter: [String: JSONValue] = ["topics": .array([.array(UniswapEvents.topics.values.sorted().map { .string("\($0)") })])]
+        if !configuration.addresses.isEmpty { filter["address"] = .array(configuration.addresses.map { .string("\($0)") }) }
+        return filter
     }
 
     // MARK: catching up
@@ -274,14 +281,11 @@ public final class EthereumLogFeed: Sendable {
         }
         c.head = max(c.head, to)
         var span = max(configuration.backfillBlocks, 1)
-        let decoder = FrameDecoder(chainId: c.chainId)
         while start <= to {
             let end = min(to, start + span - 1)
-            var filter: [String: JSONValue] = [
-                "fromBlock": .string(Hex.quantity(start)), "toBlock": .string(Hex.quantity(end)),
-                "topics": .array([.array(UniswapEvents.topics.values.sorted().map { .string("\($0)") })]),
-            ]
-            if !configuration.addresses.isEmpty { filter["address"] = .array(configuration.addresses.map { .string("\($0)") }) }
+            var filter = logFilter()
+            filter["fromBlock"] = .string(Hex.quantity(start))
+            filter["toBlock"] = .string(Hex.quantity(end))
             let answer: JSONValue
             do {
                 answer = try await call(client, "eth_getLogs", [.object(filter)])
@@ -295,7 +299,7 @@ public final class EthereumLogFeed: Sendable {
             for entry in entries {
                 let log = try EthLog(json: entry)
                 do throws(ChainError) {
-                    if let e = try UniswapEvents.decode(log, chainId: decoder.chainId) {
+                    if let e = try UniswapEvents.decode(log, chainId: c.chainId) {
                         events.append(FeedEvent(event: e, log: log))
                         c.remember(log.blockNumber, log.blockHash)
                     }
