@@ -47,7 +47,7 @@ public enum Contributor {
             throw ContribError("the registry's uri \(entry.uri) is not a local file: give the base weights with --base FILE")
         }
         let base = try NeuralModel.loadVerified(path: path, entry: entry, id: r.model)
-        let card = try Safetensors(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))).metadata
+        let card = try Safetensors(bytes: try InputFile.bytes(path, what: "base weights", limit: ModelHash.maxModelBytes)).metadata
         let data = try Dataset.build(recordings: r.recordings, horizon: r.horizon)
         guard data.featureNames == base.featureNames else {
             throw ContribError("the base model reads features \(base.featureNames), the plugin computes \(data.featureNames)")

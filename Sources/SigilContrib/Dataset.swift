@@ -26,7 +26,7 @@ public struct Dataset: Sendable {
             let decoder = FrameDecoder(chainId: rec.chainId)
             let recording = try Recording(path: rec.path)
             var book = PoolBook()
-            recording.forEachFrame { frame in
+            try recording.forEachFrame { frame in
                 guard case .event(let e, _)? = try? decoder.decode(frame), let pool = book.apply(e) else { return }
                 guard e.payload.kind == "v2.swap" || e.payload.kind == "v3.swap", let last = pool.recentSwaps.last,
                       last.block == e.id.blockNumber else { return }

@@ -43,8 +43,25 @@ public struct UpdateManifest: Sendable, Hashable {
         [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
     }
 
+    /// The longest nonce, metric name or metric value.
+    public static let maxTokenLength = 64
+    public static let maxMetrics = 32
+    /// The largest manifest (canonical bytes).
+    public static let maxBytes = 16 << 10
+
+    /// A short identifier from outside that is safe in a ledger, a file name, a URL and a
+    /// terminal: 1 to 64 characters of letters, digits and `._:-`.
+    public static func isToken(_ s: String) -> Bool {
+        let u = s.utf8
+        guard (1...maxTokenLength).contains(u.count) else { return false }
+        return u.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2e || c == 0x5f || c == 0x3a || c == 0x2d
+        }
+    }
+
     /// Parses canonical bytes; anything else (other keys, other types, non-canonical layout) is refused.
     public init(canonical bytes: [UInt8]) throws(ContribError) {
+        guard bytes.count <= Self.maxBytes else { throw ContribError("the manifest is \(bytes.count) bytes; at most \(Self.maxBytes)") }
         guard let obj = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { throw ContribError("the manifest is not a JSON object") }
         let keys: Set<String> = ["modelId", "baseVersion", "baseHash", "newHash", "metrics", "dataFingerprint", "contributor", "nonce", "timestamp", "version"]
         guard Set(obj.keys) == keys else { throw ContribError("the manifest's keys are not \(keys.sorted().joined(separator: ", "))") }
@@ -58,8 +75,15 @@ public struct UpdateManifest: Sendable, Hashable {
               let baseVersion = UInt64(try s("baseVersion")), let timestamp = UInt64(try s("timestamp")),
               let metrics = obj["metrics"] as? [String: String]
         else { throw ContribError("a manifest field is malformed") }
+        let nonce = try s("nonce")
+        guard Self.isToken(nonce) else {
+            throw ContribError("the manifest's nonce must be 1 to \(Self.maxTokenLength) characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'")
+        }
+        guard metrics.count <= Self.maxMetrics, metrics.allSatisfy({ Self.isToken($0.key) && Self.isToken($0.value) }) else {
+            throw ContribError("the manifest's metrics must be at most \(Self.maxMetrics) names and values, each 1 to \(Self.maxTokenLength) characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'")
+        }
         self.init(modelId: modelId, baseVersion: baseVersion, baseHash: baseHash, newHash: newHash, metrics: metrics,
-                  dataFingerprint: fingerprint, contributor: contributor, nonce: try s("nonce"), timestamp: timestamp)
+                  dataFingerprint: fingerprint, contributor: contributor, nonce: nonce, timestamp: timestamp)
         guard canonicalBytes == bytes else { throw ContribError("the manifest is not in canonical form (sorted keys, compact, strings)") }
     }
 }
@@ -99,14 +123,18 @@ public struct UpdatePackage: Sendable {
         try Data((Hex.encode(signature.bytes) + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/" + Self.signatureFile))
     }
 
+    /// The largest weights file a package may hold.
+    public static let maxWeightsBytes = 1 << 30
+
     public static func read(from dir: String) throws -> UpdatePackage {
-        func file(_ name: String) throws -> [UInt8] {
-            guard let d = FileManager.default.contents(atPath: dir + "/" + name) else { throw ContribError("\(dir): no \(name)") }
-            return [UInt8](d)
+        func file(_ name: String, _ limit: Int) throws -> [UInt8] {
+            do { return try InputFile.bytes(dir + "/" + name, what: "package file", limit: limit) } catch {
+                throw ContribError("update package \(dir): \(error)")
+            }
         }
-        let sigText = String(decoding: try file(signatureFile), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let sigText = String(decoding: try file(signatureFile, 1_024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let sigBytes = Hex.decode(sigText) else { throw ContribError("\(dir)/\(signatureFile) is not hex") }
-        return try UpdatePackage(manifestBytes: try file(manifestFile), weights: try file(weightsFile),
+        return try UpdatePackage(manifestBytes: try file(manifestFile, UpdateManifest.maxBytes), weights: try file(weightsFile, maxWeightsBytes),
                                  signature: try RecoverableSignature(bytes: sigBytes))
     }
 }

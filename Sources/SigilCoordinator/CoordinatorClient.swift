@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import SigilChain
+public import SigilCore
 public import SigilContrib
 
 /// The contributor's side of the coordinator API: submit a package, read the verdicts.
@@ -20,10 +21,22 @@ public struct CoordinatorClient: Sendable {
         return try await request("POST", "/v1/submissions", body: try JSONSerialization.data(withJSONObject: body))
     }
 
-    /// The ledger rows, of one contributor when given.
-    public func submissions(contributor: String?) async throws -> [[String: Any]] {
-        let obj = try await request("GET", "/v1/submissions" + (contributor.map { "?contributor=\($0)" } ?? ""), body: nil)
-        return obj["submissions"] as? [[String: Any]] ?? []
+    /// The ledger rows, newest first, of one contributor when given, page by page; at most
+    /// `maxRows` of them.
+    public func submissions(contributor: Address?, maxRows: Int = 100_000) async throws -> [[String: Any]] {
+        var rows: [[String: Any]] = []
+        var before: Int64?
+        while rows.count < maxRows {
+            var query = ["limit=1000"]
+            if let contributor { query.append("contributor=\(contributor)") }
+            if let before { query.append("before=\(before)") }
+            let obj = try await request("GET", "/v1/submissions?" + query.joined(separator: "&"), body: nil)
+            guard let page = obj["submissions"] as? [[String: Any]] else { throw ContribError("the coordinator's listing has no submissions array") }
+            rows += page
+            guard let next = (obj["next"] as? NSNumber)?.int64Value, next < (before ?? .max), !page.isEmpty else { break }
+            before = next
+        }
+        return Array(rows.prefix(maxRows))
     }
 
     public func totals() async throws -> [String: Any] { try await request("GET", "/v1/totals", body: nil) }
@@ -42,5 +55,18 @@ public struct CoordinatorClient: Sendable {
             throw ContribError("\(method) \(baseURL)\(path): HTTP \(response.status.code) \((obj?["error"] as? String) ?? String(String(buffer: bytes).prefix(300)))")
         }
         return obj
+    }
+
+    /// One verdict on a line. Every value comes from the coordinator, so each is escaped before
+    /// it reaches the terminal: a crafted nonce cannot move the cursor or fake another line.
+    public static func line(_ v: [String: Any]) -> String {
+        func text(_ x: Any?) -> String { TerminalText.escaped(x.map { "\($0)" } ?? "?") }
+        var s = "#\(text(v["id"])) \(text(v["verdict"]))"
+        if let c = v["contributor"] { s += " \(text(c))" }
+        if let n = v["nonce"] { s += " nonce \(text(n))" }
+        if let b = v["baseLoss"] as? Double, let n = v["newLoss"] as? Double { s += String(format: " held-out loss %.5f → %.5f", b, n) }
+        if let r = v["reward"] as? Double, r > 0 { s += String(format: " reward %.2f", r) }
+        if let d = v["detail"] as? String, !d.isEmpty { s += ": " + TerminalText.escaped(d) }
+        return s
     }
 }

@@ -14,7 +14,10 @@ public import SigilRuntime
 ///   → `200` and the verdict (`id`, `verdict`, `detail`, `contributor`, `nonce`, `baseLoss`,
 ///   `newLoss`, `improvement`, `reward`); `400` for a body that is not that JSON; `413` beyond
 ///   twice the package limit (anything smaller is decided and recorded, oversize included).
-/// - `GET /v1/submissions[?contributor=0x…]` → `{"submissions": [ledger rows, newest first]}`
+/// - `GET /v1/submissions[?contributor=0x…][&limit=N][&before=ID]` → `{"submissions": [ledger rows,
+///   newest first, at most N (default 100, at most 1,000)], "next": ID}`; `next` (when more
+///   remain) is the `before` of the next page; an invalid parameter is `400`
+/// - `POST` bodies must be `Content-Type: application/json` (`415` otherwise)
 /// - `GET /v1/totals` → `{"submissions", "accepted", "rewards"}`
 /// - `GET /health` → `ok`
 public enum CoordinatorServer {
@@ -37,10 +40,9 @@ public enum CoordinatorServer {
                            publishing: publishing) { entry in
             let uri = entry.uri.hasPrefix("file://") ? String(entry.uri.dropFirst("file://".count)) : entry.uri
             let path = dir.map { $0 + "/" + (uri as NSString).lastPathComponent } ?? uri
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ContribError("the weights of version \(entry.version) are not at \(path)")
+            do { return try InputFile.bytes(path, what: "weights of version \(entry.version)", limit: ModelHash.maxModelBytes) } catch {
+                throw ContribError("the coordinator's copy of version \(entry.version): \(error)")
             }
-            return [UInt8](data)
         }
     }
 
@@ -55,15 +57,15 @@ public enum CoordinatorServer {
             do { body = try await request.body.collect(upTo: hardLimit) } catch {
                 return json(["error": "the request is larger than \(hardLimit) bytes"], status: .contentTooLarge)
             }
-            guard let obj = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
-                  let m = (obj["manifest"] as? String).flatMap({ Data(base64Encoded: $0) }),
-                  let w = (obj["weights"] as? String).flatMap({ Data(base64Encoded: $0) }),
-                  let s = (obj["signature"] as? String).flatMap({ Hex.decode($0) })
-            else {
-                return json(["error": "expected {\"manifest\": base64, \"weights\": base64, \"signature\": \"0x…\"}"], status: .badRequest)
+            let parsed = SubmissionRequest.parse(body: Array(body.readableBytesView), contentType: request.headers[.contentType])
+            let submission: SubmissionRequest
+            switch parsed {
+            case .success(let r): submission = r
+            case .failure(let refusal):
+                return json(["error": refusal.message], status: .init(code: refusal.status))
             }
             do {
-                let v = try await coordinator.submit(manifest: [UInt8](m), weights: [UInt8](w), signature: s)
+                let v = try await coordinator.submit(manifest: submission.manifest, weights: submission.weights, signature: submission.signature)
                 return json(verdictObject(v), status: .ok)
             } catch {
                 // The coordinator could not decide (its registry, its copy of the weights, the publish
@@ -72,12 +74,36 @@ public enum CoordinatorServer {
             }
         }
         router.get("/v1/submissions") { request, _ -> Response in
-            let contributor = request.uri.queryParameters.get("contributor").flatMap { Address(hex: $0) }
-            let rows = try coordinator.ledger.entries(contributor: contributor).map(entryObject)
-            return json(["submissions": rows], status: .ok)
+            let q = request.uri.queryParameters
+            if let extra = q.first(where: { !["contributor", "limit", "before"].contains(String($0.key)) }) {
+                return json(["error": "unknown query parameter \(TerminalText.escaped(extra.key.prefix(64))); valid: contributor, limit, before"], status: .badRequest)
+            }
+            var contributor: Address?
+            if let text = q.get("contributor") {
+                guard let a = Address(hex: text) else {
+                    return json(["error": "contributor must be a 0x address of 40 hex digits"], status: .badRequest)
+                }
+                contributor = a
+            }
+            var limit = Ledger.defaultPage
+            if let text = q.get("limit") {
+                guard let n = Int(text), (1...Ledger.maxPage).contains(n) else {
+                    return json(["error": "limit must be a whole number from 1 to \(Ledger.maxPage)"], status: .badRequest)
+                }
+                limit = n
+            }
+            var before: Int64?
+            if let text = q.get("before") {
+                guard let n = Int64(text), n > 0 else { return json(["error": "before must be a positive submission id"], status: .badRequest) }
+                before = n
+            }
+            let page = try await coordinator.ledger.page(contributor: contributor, before: before, limit: limit)
+            var body: [String: Any] = ["submissions": page.entries.map(entryObject)]
+            if let next = page.next { body["next"] = next }
+            return json(body, status: .ok)
         }
         router.get("/v1/totals") { _, _ -> Response in
-            let t = try coordinator.ledger.totals()
+            let t = try await coordinator.ledger.totalsAsync()
             return json(["submissions": t.submissions, "accepted": t.accepted, "rewards": t.rewards], status: .ok)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sigil-coordinator"),

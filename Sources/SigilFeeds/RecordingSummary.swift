@@ -19,9 +19,13 @@ public struct RecordingSummary: Sendable {
     public init() {}
 
     /// Decodes every frame of `recording` with `decoder` and tallies it.
-    public init(recording: Recording, decoder: FrameDecoder) {
+    public init(recording: Recording, decoder: FrameDecoder) throws {
         self.init()
-        recording.forEachFrame { frame in add(Result { () throws(FrameError) in try decoder.decode(frame) }) }
+        let pass = try recording.forEachFrame { frame in add(Result { () throws(FrameError) in try decoder.decode(frame) }) }
+        if pass.oversize > 0 {
+            frames += pass.oversize
+            rejected[.oversize, default: 0] += pass.oversize
+        }
     }
 
     public mutating func add(_ outcome: Result<FrameDecoder.Decoded, FrameError>) {

@@ -76,14 +76,20 @@ public struct NeuralModel: PredictiveModel {
         return x
     }
 
-    /// Reads `path` once, checks the bytes' SHA-256 against `entry`, and only then parses them,
-    /// so the bytes parsed are exactly the bytes verified.
+    /// Streams `path` through SHA-256 first: a file that does not match `entry` is refused having
+    /// held no more than one read buffer. A match is then read (at most
+    /// `ModelHash.maxModelBytes`) and hashed again in memory, so the bytes parsed are exactly the
+    /// bytes verified, even if the file changed in between.
     public static func loadVerified(path: String, entry: RegistryEntry, id: String) throws(ModelError) -> NeuralModel {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError("\(path): cannot read") }
-        let bytes = [UInt8](data)
+        let streamed = try ModelHash.sha256(fileAt: path)
+        guard streamed == entry.weightsHash else {
+            throw ModelError("\(path): sha256 \(streamed) is not the registered \(entry.weightsHash) of \(id) version \(entry.version)")
+        }
+        let bytes: [UInt8]
+        do { bytes = try InputFile.bytes(path, what: "model file", limit: ModelHash.maxModelBytes) } catch { throw ModelError(error.description) }
         let hash = ModelHash.sha256(bytes)
         guard hash == entry.weightsHash else {
-            throw ModelError("\(path): sha256 \(hash) is not the registered \(entry.weightsHash) of \(id) version \(entry.version)")
+            throw ModelError("\(path): changed while being verified (now sha256 \(hash)); not loaded")
         }
         return try NeuralModel(safetensors: bytes, reference: ModelReference(id: id, version: entry.version, weightsHash: hash))
     }

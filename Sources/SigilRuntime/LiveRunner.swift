@@ -39,19 +39,54 @@ public final class LiveRunner {
         return points
     }
 
+    /// Journal entries set aside by the last rebuild (unreadable or undecodable), with why.
+    public private(set) var quarantinedByRebuild: [String] = []
+
     func rebuild() throws {
         let fresh = try Engine(config: config, models: models)
         var n = 0
-        for entry in try store.journal() {
-            // Journaled logs decoded once already; one that no longer does is a corrupt store.
-            guard let event = try UniswapEvents.decode(entry.log, chainId: entry.chainId) else {
-                throw StoreError("journal: the log at \(entry.log.blockNumber)/\(entry.log.logIndex) is not a Uniswap event")
+        let (entries, unreadable) = try store.journal()
+        for u in unreadable {
+            try quarantine(seq: u.seq, feed: u.feed, chainId: u.chainId, blockNumber: u.blockNumber, logIndex: u.logIndex, cause: nil,
+                           reason: "the journal row cannot be read back: \(u.reason)")
+        }
+        for entry in entries {
+            // Journaled logs were validated and decoded before their commit; one that no longer
+            // decodes (a corrupt or foreign store) is set aside, never a reason not to start.
+            let event: MarketEvent?
+            do throws(ChainError) {
+                event = try UniswapEvents.decode(entry.log, chainId: entry.chainId)
+            } catch {
+                event = nil
+            }
+            guard let event else {
+                try quarantine(seq: entry.seq, feed: entry.feed, chainId: entry.chainId, blockNumber: entry.log.blockNumber,
+                               logIndex: entry.log.logIndex, cause: entry.log.eventID(chainId: entry.chainId),
+                               reason: "the journaled log is not a Uniswap event Sigil can decode")
+                continue
             }
             _ = fresh.process(event)
             n += 1
         }
         engine = fresh
         rebuiltEvents = n
+    }
+
+    /// Sets a journal entry aside: recorded in the store, reported to the operator, and stored
+    /// as a high-severity alert.
+    func quarantine(seq: Int64, feed: String?, chainId: UInt64?, blockNumber: UInt64?, logIndex: UInt32?, cause: EventID?,
+                    reason: String) throws {
+        let where_ = "journal entry \(seq) (feed \(feed ?? "?"), block \(blockNumber.map { "\($0)" } ?? "?"), log \(logIndex.map { "\($0)" } ?? "?"))"
+        let id = cause ?? EventID(chainId: chainId ?? 0, blockHash: .zero, logIndex: logIndex ?? 0, blockNumber: blockNumber ?? 0,
+                                  transactionHash: .zero, transactionIndex: 0)
+        let alert = Alert(alertId: "SIGIL-JOURNAL-QUARANTINE", name: "Journal entry quarantined",
+                          description: "\(where_) was set aside and is no longer replayed: \(reason)",
+                          severity: .high, kind: .info, pool: .zero, addresses: [], labels: [],
+                          metadata: ["seq": "\(seq)", "feed": feed ?? "", "reason": reason], cause: id)
+        let record = OutputRecord(strategy: "journal", plugin: "runtime", body: .alert(alert))
+        let stored = try store.quarantine(seq: seq, feed: feed, blockNumber: blockNumber, logIndex: logIndex, reason: reason, alert: record)
+        summary.tally([record], fresh: stored.count)
+        quarantinedByRebuild.append("\(where_): \(reason)")
     }
 
     /// Handles one item from a feed and commits its effects.
@@ -62,6 +97,12 @@ public final class LiveRunner {
             var fresh: [FeedEvent] = []
             fresh.reserveCapacity(events.count)
             for e in events where !engine.hasSeen(e.event.id) {
+                // An event breaking the feed's invariants never reaches the journal: a block
+                // beyond what a chain can hold, or one the feed had already closed.
+                if let reason = Self.invalid(e, closed: closed[feed]) {
+                    summary.rejected[reason, default: 0] += 1
+                    continue
+                }
                 outputs += engine.process(e.event)
                 fresh.append(e)
                 summary.lastBlock = max(summary.lastBlock, e.event.id.blockNumber)
@@ -82,6 +123,7 @@ public final class LiveRunner {
             closed[feed] = number
             try store.checkpoint(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
             if number % 256 == 0, number > 2_048 { engine.forgetSeen(chainId: chainId, below: number - 2_048) }
+
         case .rewind(let feed, let chainId, let toBlock):
             let (events, outputs) = try store.rewind(feed: feed, chainId: chainId, toBlock: toBlock)
             summary.retractions += events
@@ -92,6 +134,15 @@ public final class LiveRunner {
             summary.gaps += 1
             try store.recordGap(feed: feed, gap)
         }
+    }
+
+    /// Why an event must not be journaled, or nil when it may.
+    static func invalid(_ e: FeedEvent, closed: UInt64?) -> FrameError.Reason? {
+        let n = e.event.id.blockNumber
+        if n > Bounds.maxBlockNumber { return .outOfRange }
+        if let closed, n <= closed { return .staleBlock }
+        if e.log.blockNumber != n || e.log.blockHash != e.event.id.blockHash || e.log.logIndex != e.event.id.logIndex { return .wrongType }
+        return nil
     }
 
     /// Applies a registry update between two items: a verified newer version is handed to every

@@ -120,8 +120,7 @@ public struct ModelFollower: Sendable {
             return Array(try await response.body.collect(upTo: 256 << 20).readableBytesView)
         }
         let path = uri.hasPrefix("file://") ? String(uri.dropFirst("file://".count)) : uri
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError("cannot read \(path)") }
-        return [UInt8](data)
+        do { return try InputFile.bytes(path, what: "model file", limit: ModelHash.maxModelBytes) } catch { throw ModelError(error.description) }
     }
 
     /// The `ModelPublished` log of an entry, as the identity of what caused an update.

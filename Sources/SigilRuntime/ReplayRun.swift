@@ -45,7 +45,7 @@ public struct ReplayRun {
     public static func chainId(of feed: SigilConfig.Feed) throws -> UInt64 {
         if let id = feed.chainId { return id }
         let manifest = URL(fileURLWithPath: feed.path).deletingLastPathComponent().appendingPathComponent("manifest.json")
-        guard let data = try? Data(contentsOf: manifest),
+        guard let bytes = try? InputFile.bytes(manifest.path, what: "manifest", limit: 1 << 20), case let data = Data(bytes),
               let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let id = (obj["chainId"] as? NSNumber)?.uint64Value
         else {
@@ -73,33 +73,54 @@ public struct ReplayRun {
             let recording = try Recording(path: feed.path)
             var pending: [OutputRecord] = []
             var storeError: (any Error)?
-            recording.forEachFrame { frame in
-                guard storeError == nil, !s.stoppedEarly else { return }
-                if s.frames % 256 == 0, shouldStop() {
-                    s.stoppedEarly = true
-                    return
+            // The feed's last closed block: a head N closes N − 1. A log below it breaks the
+            // chain's order and is rejected (a head lower than the last is the chain moving to
+            // another branch: the closed block moves back with it).
+            var closed: UInt64?
+            let pass: Recording.Pass
+            do {
+                pass = try recording.forEachFrame { frame in
+                    guard storeError == nil, !s.stoppedEarly else { return }
+                    if s.frames % 256 == 0, shouldStop() {
+                        s.stoppedEarly = true
+                        return
+                    }
+                    s.frames += 1
+                    switch Result(catching: { () throws(FrameError) in try decoder.decode(frame) }) {
+                    case .failure(let e):
+                        s.rejected[e.reason, default: 0] += 1
+                    case .success(.head(let h, _)):
+                        s.heads += 1
+                        s.lastBlock = max(s.lastBlock, h.number)
+                        closed = h.number > 0 ? h.number - 1 : nil
+                        // A block boundary: commit what the previous block produced.
+                        do { try flush(&pending, store, &s) } catch { storeError = error }
+                    case .success(.otherLog):
+                        break
+                    case .success(.event(let e, _)):
+                        if let closed, e.id.blockNumber <= closed, !e.removed {
+                            s.rejected[.staleBlock, default: 0] += 1
+                        } else {
+                            if e.removed { s.retractions += 1 } else { s.events += 1 }
+                            pending += engine.process(e)
+                        }
+                    }
+                    let now = ContinuousClock.now
+                    if now - lastStatus >= .seconds(1) {
+                        lastStatus = now
+                        s.seconds = (now - start).secondsValue
+                        status(s)
+                    }
                 }
-                s.frames += 1
-                switch Result(catching: { () throws(FrameError) in try decoder.decode(frame) }) {
-                case .failure(let e):
-                    s.rejected[e.reason, default: 0] += 1
-                case .success(.head(let h, _)):
-                    s.heads += 1
-                    s.lastBlock = max(s.lastBlock, h.number)
-                    // A block boundary: commit what the previous block produced.
-                    do { try flush(&pending, store, &s) } catch { storeError = error }
-                case .success(.otherLog):
-                    break
-                case .success(.event(let e, _)):
-                    if e.removed { s.retractions += 1 } else { s.events += 1 }
-                    pending += engine.process(e)
-                }
-                let now = ContinuousClock.now
-                if now - lastStatus >= .seconds(1) {
-                    lastStatus = now
-                    s.seconds = (now - start).secondsValue
-                    status(s)
-                }
+            } catch {
+                // What was read before the fault is kept: committed, then the run fails.
+                if storeError == nil { try flush(&pending, store, &s) }
+                if let p = engine.portfolio, storeError == nil { try store.savePortfolio(p, block: s.lastBlock) }
+                throw storeError ?? error
+            }
+            if pass.oversize > 0 {
+                s.frames += pass.oversize
+                s.rejected[.oversize, default: 0] += pass.oversize
             }
             if let storeError { throw storeError }
             try flush(&pending, store, &s)

@@ -133,12 +133,12 @@ struct ContributeCommand: AsyncParsableCommand {
                     throw ContribError("the package is signed by \(signer) for \(p.manifest.contributor), not by this keystore's \(key.address)")
                 }
                 let v = try await CoordinatorClient(baseURL: coordinator).submit(p)
-                print(ContributeCommand.line(v))
+                print(CoordinatorClient.line(v))
                 if v["verdict"] as? String != "accepted" { throw ExitCode(1) }
             } catch let e as ExitCode {
                 throw e
             } catch {
-                FileHandle.standardError.write(Data("sigil contribute submit: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("sigil contribute submit: \(TerminalText.escaped("\(error)"))\n".utf8))
                 throw ExitCode(2)
             }
         }
@@ -153,28 +153,22 @@ struct ContributeCommand: AsyncParsableCommand {
         @Option(help: "Only this contributor's submissions.")
         var contributor: String?
 
+        func validate() throws {
+            if let c = contributor, Address(hex: c) == nil { throw ValidationError("--contributor must be a 0x address of 40 hex digits") }
+        }
+
         func run() async throws {
             let client = CoordinatorClient(baseURL: coordinator)
             do {
-                let rows = try await client.submissions(contributor: contributor)
-                for r in rows { print(ContributeCommand.line(r)) }
+                let rows = try await client.submissions(contributor: contributor.flatMap { Address(hex: $0) })
+                for r in rows { print(CoordinatorClient.line(r)) }
                 let t = try await client.totals()
-                print("ledger: \(t["submissions"] ?? 0) submissions, \(t["accepted"] ?? 0) accepted, rewards \(t["rewards"] ?? 0)")
+                print(TerminalText.escaped("ledger: \(t["submissions"] ?? 0) submissions, \(t["accepted"] ?? 0) accepted, rewards \(t["rewards"] ?? 0)"))
             } catch {
-                FileHandle.standardError.write(Data("sigil contribute status: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("sigil contribute status: \(TerminalText.escaped("\(error)"))\n".utf8))
                 throw ExitCode(2)
             }
         }
     }
 
-    /// One verdict on a line.
-    static func line(_ v: [String: Any]) -> String {
-        var s = "#\(v["id"] ?? "?") \(v["verdict"] ?? "?")"
-        if let c = v["contributor"] { s += " \(c)" }
-        if let n = v["nonce"] { s += " nonce \(n)" }
-        if let b = v["baseLoss"] as? Double, let n = v["newLoss"] as? Double { s += String(format: " held-out loss %.5f → %.5f", b, n) }
-        if let r = v["reward"] as? Double, r > 0 { s += String(format: " reward %.2f", r) }
-        if let d = v["detail"] as? String, !d.isEmpty { s += ": " + d }
-        return s
-    }
 }

@@ -28,7 +28,11 @@ struct InspectReplay: ParsableCommand {
             }
             let recording: Recording
             do { recording = try Recording(path: file) } catch { throw ValidationError(error.description) }
-            let s = RecordingSummary(recording: recording, decoder: FrameDecoder(chainId: chain))
+            let s: RecordingSummary
+            do { s = try RecordingSummary(recording: recording, decoder: FrameDecoder(chainId: chain)) } catch {
+                FileHandle.standardError.write(Data("sigil inspect-replay: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
             print("\(file): chain \(chain), \(s.frames) frames, blocks \(s.firstBlock.map(String.init) ?? "-")…\(s.lastBlock.map(String.init) ?? "-")")
             print("  heads \(s.heads), events \(s.events), retractions \(s.retractions), other logs \(s.otherLogs), rejected \(s.rejected.values.reduce(0, +))")
             for (kind, n) in s.byKind.sorted(by: { $0.key < $1.key }) { print("  \(kind.padding(toLength: 16, withPad: " ", startingAt: 0)) \(n)") }

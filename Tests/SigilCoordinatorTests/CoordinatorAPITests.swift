@@ -61,7 +61,7 @@ final class PortBox: Sendable {
             #expect(v["baseLoss"] as? Double != nil && v["newLoss"] as? Double != nil)
             let again = try await client.submit(outcome.package)
             #expect(again["verdict"] as? String == "replayed_nonce")
-            let rows = try await client.submissions(contributor: "\(key.address)")
+            let rows = try await client.submissions(contributor: key.address)
             #expect(rows.count == 2)
         }
     }

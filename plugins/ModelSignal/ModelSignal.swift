@@ -33,7 +33,9 @@ public final class ModelSignal: StrategyPlugin {
 
     public func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {
         let block = event.id.blockNumber
-        if let last = lastSignal[pool.address], block - last < cooldown { return [] }
+        // Blocks come from outside and may go backwards (a reorg, a faulty recording): a swap at or
+        // below the last signal's block is within the cooldown, never an underflow.
+        if let last = lastSignal[pool.address], block.subtractingSaturated(last) < cooldown { return [] }
         guard let features = SwapFeatures.compute(pool.recentSwaps[...]),
               let p = try? model.predict(features, rows: 1).first, p.isFinite
         else { return [] }

@@ -74,7 +74,8 @@ public final class RugPullGuard: StrategyPlugin {
         guard before > 0, removed > 0 else { return [] }
         let share = removed / before
         let peak = max(pool.peakLiquidity, before)
-        var recent = (removals[pool.address] ?? []).filter { event.id.blockNumber - $0.block <= parameters.windowBlocks }
+        // A removal recorded at a higher block than this one (blocks out of order) still counts.
+        var recent = (removals[pool.address] ?? []).filter { event.id.blockNumber.subtractingSaturated($0.block) <= parameters.windowBlocks }
         recent.append((event.id.blockNumber, removed / peak))
         removals[pool.address] = recent
         let windowShare = recent.reduce(0) { $0 + $1.shareOfPeak }

@@ -201,3 +201,14 @@ class HyperliquidServer:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+def assert_lines_match_store(out_dir: str) -> int:
+    """The JSONL holds exactly the store's lines, in order, each output key once."""
+    with db(out_dir) as c:
+        sink = [j for (j,) in c.execute("SELECT json FROM sink ORDER BY seq")]
+    lines = open(os.path.join(out_dir, "outputs.jsonl")).read().splitlines()
+    assert lines == sink, f"{len(lines)} JSONL lines, {len(sink)} in the store"
+    keys = [json.loads(l)["key"] for l in lines]
+    assert len(keys) == len(set(keys)), "an output key appears twice"
+    return len(lines)

@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import SigilCore
 
 /// Where a keystore's password comes from, and how keystore files are written and read: the
 /// password from a 0600 file, an environment variable, or a prompt on the terminal (echo off);
@@ -24,8 +25,9 @@ public enum KeystoreFile {
             guard mode & 0o077 == 0 else {
                 throw ChainError(.key("the password file \(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it"))
             }
-            guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
-                throw ChainError(.key("cannot read the password file \(path) as UTF-8"))
+            var text: String
+            do { text = try InputFile.text(path, what: "password file", limit: 4_096) } catch {
+                throw ChainError(.key("cannot read the password file: \(error)"))
             }
             if text.hasSuffix("\n") { text.removeLast() }
             if text.hasSuffix("\r") { text.removeLast() }
@@ -72,7 +74,10 @@ public enum KeystoreFile {
 
     /// Opens a keystore file with a password from `source`.
     public static func open(_ path: String, password source: PasswordSource) throws(ChainError) -> PrivateKey {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ChainError(.key("cannot read the keystore \(path)")) }
-        return try Keystore.decrypt(data, password: try password(from: source))
+        let bytes: [UInt8]
+        do { bytes = try InputFile.bytes(path, what: "keystore", limit: Keystore.maxFileBytes) } catch {
+            throw ChainError(.key("cannot read the keystore: \(error)"))
+        }
+        return try Keystore.decrypt(Data(bytes), password: try password(from: source))
     }
 }

@@ -15,6 +15,13 @@ public struct FrameError: Error, CustomStringConvertible, Sendable, Equatable {
         case oversize = "oversize"
         /// A notification for a subscription this client does not hold.
         case unknownSubscription = "unknown_subscription"
+        /// A number beyond what a chain or exchange can hold (a block number over 2^53 − 1, a
+        /// time past the year 9999): a faulty node or proxy.
+        case outOfRange = "out_of_range"
+        /// A log of a block the feed had already closed, that is not a copy of a delivered one.
+        case staleBlock = "stale_block"
+        /// A log of a block the node does not have (never announced, and unknown when asked).
+        case unknownBlock = "unknown_block"
     }
 
     public let reason: Reason

@@ -81,9 +81,11 @@ extension EthLog {
         guard let data = Hex.decode(try field("data")) else { throw ChainError.log("log data is not hex") }
         let txIndex = try qty("transactionIndex"), logIndex = try qty("logIndex")
         guard txIndex <= UInt32.max, logIndex <= UInt32.max else { throw ChainError.log("log index out of range") }
+        let blockNumber = try qty("blockNumber")
+        guard blockNumber <= Bounds.maxBlockNumber else { throw ChainError.log("log blockNumber \(blockNumber) exceeds \(Bounds.maxBlockNumber)") }
         var removed = false
         if case .bool(let b)? = json["removed"] { removed = b }
-        self.init(address: address, topics: topics, data: data, blockNumber: try qty("blockNumber"), blockHash: try hash("blockHash"),
+        self.init(address: address, topics: topics, data: data, blockNumber: blockNumber, blockHash: try hash("blockHash"),
                   transactionHash: try hash("transactionHash"), transactionIndex: UInt32(txIndex), logIndex: UInt32(logIndex),
                   removed: removed)
     }

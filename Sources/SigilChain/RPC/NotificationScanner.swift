@@ -300,6 +300,13 @@ struct Cursor {
         return HexScan.u64(p + r.lowerBound + 2, r.count - 2)
     }
 
+    /// A block number: a quantity of at most `Bounds.maxBlockNumber`.
+    mutating func blockNumber(_ field: String) throws(FrameError) -> UInt64 {
+        let v = try quantity(field)
+        guard v <= Bounds.maxBlockNumber else { throw FrameError(.outOfRange, "\(field) \(v) exceeds \(Bounds.maxBlockNumber)") }
+        return v
+    }
+
     /// A subscription id: `0x` + 1…64 hex digits, as a right-aligned 32-byte value.
     func hexID(_ r: Range<Int>) -> Hash32? {
         guard r.count >= 3, r.count <= 66, p[r.lowerBound] == UInt8(ascii: "0"), p[r.lowerBound + 1] == UInt8(ascii: "x") else { return nil }
@@ -331,13 +338,13 @@ struct Cursor {
                 }
                 out.dataStart = r.lowerBound + 2
                 out.dataHexCount = r.count - 2
-            case K.blockNumber: out.blockNumber = try c.quantity("log.blockNumber")
+            case K.blockNumber: out.blockNumber = try c.blockNumber("log.blockNumber")
             case K.blockHash: out.blockHash = try c.hash("log.blockHash")
             case K.transactionHash: out.transactionHash = try c.hash("log.transactionHash")
             case K.transactionIndex: out.transactionIndex = try c.quantity("log.transactionIndex")
             case K.logIndex: out.logIndex = try c.quantity("log.logIndex")
             case K.removed: out.removed = try c.bool("log.removed")
-            case K.number: out.number = try c.quantity("head.number")
+            case K.number: out.number = try c.blockNumber("head.number")
             case K.hash: out.hash = try c.hash("head.hash")
             case K.parentHash: out.parentHash = try c.hash("head.parentHash")
             case K.timestamp: out.timestamp = try c.quantity("head.timestamp")

@@ -20,6 +20,8 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     let logger: Logger
     let maxFrameSize: Int
     let pingInterval: Duration
+    let handshakeTimeout: Duration
+    let connection: WebSocketConnection
     let state = Mutex(State())
 
     /// A call in flight: the response may arrive before the caller starts waiting for it.
@@ -36,22 +38,30 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         var nextID: Int64 = 1
         var pending: [Int64: Slot] = [:]
         var connectWaiters: [CheckedContinuation<Void, any Error>] = []
+        var waiterIDs: [Int] = []
+        var nextWaiter = 0
+        var cancelledWaiters: Set<Int> = []
+        /// Why the connection ended, once it has.
+        var failure: (any Error)?
     }
 
     /// `maxFrameSize` bounds one message (an `eth_getLogs` answer can be large); a peer that
     /// does not answer a ping within `pingInterval` is disconnected.
+    /// `handshakeTimeout` bounds TCP connect, TLS and the HTTP upgrade together.
     public init(url: String, logger: Logger, maxFrameSize: Int = 64 << 20, pingInterval: Duration = .seconds(15),
-                bufferedNotifications: Int = 1_000_000) {
+                handshakeTimeout: Duration = .seconds(10), bufferedNotifications: Int = 1_000_000) {
         self.url = url
+        self.handshakeTimeout = handshakeTimeout
+        connection = WebSocketConnection(url: url)
         self.logger = logger
         self.maxFrameSize = maxFrameSize
         self.pingInterval = pingInterval
         (notifications, notificationSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(bufferedNotifications))
     }
 
-    /// Connects and serves the connection until it closes or the task is cancelled.
+    /// Connects and serves the connection until it closes, `abandon` is called, the handshake
+    /// does not finish within `handshakeTimeout`, or the task is cancelled.
     public func run() async throws {
-        defer { finish(ChainError.transport("\(url): connection closed")) }
         let configuration = WebSocketClientConfiguration(
             maxFrameSize: maxFrameSize,
             extensions: [.perMessageDeflate(maxDecompressedFrameSize: maxFrameSize)],
@@ -59,7 +69,7 @@ public final class WebSocketRPCClient: JSONRPCTransport {
             autoPing: .enabled(timePeriod: pingInterval)
         )
         do {
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            try await connection.run(configuration: configuration, handshakeTimeout: handshakeTimeout, logger: logger) { inbound, outbound, _ in
                 let waiters = self.state.withLock { s in
                     s.writer = outbound
                     defer { s.connectWaiters = [] }
@@ -72,24 +82,41 @@ public final class WebSocketRPCClient: JSONRPCTransport {
                 }
             }
         } catch {
-            throw ChainError.transport("\(url): \(error)")
+            // Callers waiting for the connection learn why it failed, not only that it closed.
+            finish(error)
+            throw error
         }
+        finish(ChainError.transport("\(url): the peer closed the connection"))
     }
 
-    /// Waits until `run()` has connected (or failed).
+    /// Waits until `run()` has connected (or failed, or the task is cancelled).
     public func waitUntilConnected() async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            let ready: Bool? = state.withLock { s in
-                if s.finished { return nil }
-                if s.writer != nil { return true }
-                s.connectWaiters.append(c)
-                return false
+        let id = state.withLock { s -> Int in
+            defer { s.nextWaiter += 1 }
+            return s.nextWaiter
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let ready: Result<Void, any Error>? = state.withLock { s in
+                    if let e = s.failure { return .failure(e) }
+                    if s.writer != nil { return .success(()) }
+                    if s.cancelledWaiters.remove(id) != nil { return .failure(CancellationError()) }
+                    s.connectWaiters.append(c)
+                    s.waiterIDs.append(id)
+                    return nil
+                }
+                if let ready { c.resume(with: ready) }
             }
-            switch ready {
-            case true?: c.resume()
-            case nil: c.resume(throwing: ChainError.transport("\(url): connection closed"))
-            case false?: break
+        } onCancel: {
+            let c: CheckedContinuation<Void, any Error>? = state.withLock { s in
+                guard let i = s.waiterIDs.firstIndex(of: id) else {
+                    s.cancelledWaiters.insert(id)
+                    return nil
+                }
+                s.waiterIDs.remove(at: i)
+                return s.connectWaiters.remove(at: i)
             }
+            c?.resume(throwing: CancellationError())
         }
     }
 
@@ -128,7 +155,7 @@ public final class WebSocketRPCClient: JSONRPCTransport {
                         s.pending[id] = .waiting(c)
                         return nil
                     case .waiting?, nil:
-                        return .failure(ChainError.transport("\(url): connection closed"))
+                        return .failure(s.failure ?? ChainError.transport("\(url): connection closed"))
                     }
                 }
                 if let early { c.resume(with: early) }
@@ -138,13 +165,17 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         }
     }
 
+    /// Why the connection ended (nil while it runs).
+    public var failure: (any Error)? { state.withLock { $0.failure } }
+
     /// When the last message (notification or response) arrived.
     public var lastReceived: ContinuousClock.Instant { state.withLock { $0.lastReceived } }
 
-    /// Gives the connection up: pending calls fail, `notifications` finishes. The caller then
-    /// cancels the task running `run()` to close the socket.
+    /// Gives the connection up, in any state: pending calls fail, `notifications` finishes and
+    /// the socket is closed, so `run()` returns.
     public func abandon(_ reason: String) {
         finish(ChainError.transport("\(url): \(reason)"))
+        connection.abort(reason)
     }
 
     func receive(_ text: String) {
@@ -185,8 +216,9 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     func finish(_ error: any Error) {
         let (pending, waiters) = state.withLock { s in
             s.finished = true
+            if s.failure == nil { s.failure = error }
             s.writer = nil
-            defer { s.pending = [:]; s.connectWaiters = [] }
+            defer { s.pending = [:]; s.connectWaiters = []; s.waiterIDs = [] }
             let waiting = s.pending.values.compactMap { slot -> CheckedContinuation<JSONValue, any Error>? in
                 if case .waiting(let c) = slot { return c }
                 return nil

@@ -140,14 +140,23 @@ public struct ModelRegistrySnapshot: ModelRegistrySource {
 }
 
 extension ModelRegistrySnapshot {
+    /// The largest snapshot file read.
+    public static let maxFileBytes = 256 << 20
+
     /// Reads a snapshot file: `{"logs": [...]}` as `make scenarios` writes it, or a bare
     /// `eth_getLogs` answer array.
     public init(path: String) throws(RegistryError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RegistryError(.unreachable, "registry snapshot \(path) cannot be read")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.bytes(path, what: "registry snapshot", limit: Self.maxFileBytes) } catch {
+            throw RegistryError(.unreachable, error.description)
         }
+        try self.init(data: bytes, path: path)
+    }
+
+    /// Reads a snapshot's bytes (`path` names it in errors).
+    public init(data bytes: [UInt8], path: String) throws(RegistryError) {
         let json: JSONValue
-        do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { json = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
             throw RegistryError(.malformed, "registry snapshot \(path) is not JSON")
         }
         guard let items = json["logs"]?.arrayValue ?? json.arrayValue else {

@@ -93,21 +93,50 @@ public final class Ledger: Sendable {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM submissions WHERE (? IS NULL OR contributor = ?) ORDER BY id DESC
                 """, arguments: [contributor.map { "\($0)" }, contributor.map { "\($0)" }])
-            return rows.map { r in
-                Entry(id: r["id"], contributor: r["contributor"], nonce: r["nonce"], verdict: r["verdict"], detail: r["detail"],
-                      baseLoss: r["base_loss"], newLoss: r["new_loss"], improvement: r["improvement"], reward: r["reward"],
-                      publishedVersion: r["published_version"], transactionHash: r["tx_hash"])
-            }
+            return rows.map(Self.entry)
         }
+    }
+
+    /// Rows per page of a listing, by default and at most.
+    public static let defaultPage = 100
+    public static let maxPage = 1_000
+
+    /// One page of submissions, newest first: those with an id below `before` (all when nil),
+    /// of one contributor when given; `next` is the `before` of the following page. Read off the
+    /// caller's thread (GRDB's own queue), so listings never stall the server's other work.
+    public func page(contributor: Address?, before: Int64?, limit: Int) async throws -> (entries: [Entry], next: Int64?) {
+        let limit = min(max(limit, 1), Self.maxPage)
+        let who = contributor.map { "\($0)" }
+        let rows = try await db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM submissions WHERE (? IS NULL OR contributor = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?
+                """, arguments: [who, who, before, before, limit + 1]).map(Self.entry)
+        }
+        let more = rows.count > limit
+        let entries = Array(rows.prefix(limit))
+        return (entries, more ? entries.last?.id : nil)
+    }
+
+    static func entry(_ r: Row) -> Entry {
+        Entry(id: r["id"], contributor: r["contributor"], nonce: r["nonce"], verdict: r["verdict"], detail: r["detail"],
+              baseLoss: r["base_loss"], newLoss: r["new_loss"], improvement: r["improvement"], reward: r["reward"],
+              publishedVersion: r["published_version"], transactionHash: r["tx_hash"])
+    }
+
+    /// `totals()` read off the caller's thread.
+    public func totalsAsync() async throws -> (submissions: Int, accepted: Int, rewards: Double) {
+        try await db.read { db in try Self.totals(db) }
     }
 
     /// Totals: submissions, accepted ones, rewards paid.
     public func totals() throws -> (submissions: Int, accepted: Int, rewards: Double) {
-        try db.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS n, SUM(verdict = 'accepted') AS a, COALESCE(SUM(reward), 0) AS r FROM submissions
-                """)!
-            return (row["n"], row["a"] ?? 0, row["r"])
-        }
+        try db.read { db in try Self.totals(db) }
+    }
+
+    static func totals(_ db: Database) throws -> (submissions: Int, accepted: Int, rewards: Double) {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*) AS n, COALESCE(SUM(verdict = 'accepted'), 0) AS a, COALESCE(SUM(reward), 0) AS r FROM submissions
+            """) else { return (0, 0, 0) }
+        return (row["n"], row["a"], row["r"])
     }
 }

@@ -123,11 +123,12 @@ public final class EthereumLogFeed: Sendable {
     /// One connection: subscribe, catch up, follow live until the connection fails.
     func session(_ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
         health.update { $0.state = .connecting }
-        let client = WebSocketRPCClient(url: configuration.url, logger: logger, pingInterval: configuration.pingInterval)
+        let client = WebSocketRPCClient(url: configuration.url, logger: logger, pingInterval: configuration.pingInterval,
+                                        handshakeTimeout: configuration.requestTimeout)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
-            try await withTimeout(configuration.requestTimeout, "\(configuration.url): no connection within \(configuration.requestTimeout)") {
+            try await withTimeout(configuration.requestTimeout, "\(configuration.url): no websocket handshake within \(configuration.requestTimeout)") {
                 try await client.waitUntilConnected()
             }
             group.addTask { [configuration, health, logger] in
@@ -217,14 +218,15 @@ public final class EthereumLogFeed: Sendable {
             case .event(let e, _):
                 if e.removed {
                     try await onRemoved(e, client, &c, emit)
-                } else if let log {
-                    onLog(FeedEvent(event: e, log: log), &c, emit)
+                } else if let log, let refused = try await onLog(FeedEvent(event: e, log: log), client, &c, emit) {
+                    health.update { $0.rejected[refused.reason, default: 0] += 1 }
+                    rejections.reject(refused, feed: configuration.name, frameBytes: size)
                 }
             case .otherLog:
                 break
             }
         }
-        throw ChainError.transport("\(configuration.url): connection closed")
+        throw client.failure ?? ChainError.transport("\(configuration.url): the peer closed the connection")
     }
 
     /// The Uniswap topics of the configured addresses: the logs subscription's filter, and the
@@ -244,7 +246,9 @@ public final class EthereumLogFeed: Sendable {
 
     func nodeHead(_ client: WebSocketRPCClient) async throws -> UInt64 {
         let v = try await call(client, "eth_blockNumber")
-        guard let n = v.stringValue.flatMap({ Hex.quantity($0) }) else { throw ChainError.transport("eth_blockNumber answered \(v)") }
+        guard let n = v.stringValue.flatMap({ Hex.quantity($0) }), n <= Bounds.maxBlockNumber else {
+            throw ChainError.transport("eth_blockNumber answered \(TerminalText.escaped("\(v)".prefix(200)))")
+        }
         return n
     }
 
@@ -339,11 +343,27 @@ public final class EthereumLogFeed: Sendable {
         if let closable { close(through: closable, &c, emit) }
     }
 
-    func onLog(_ e: FeedEvent, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
-        let n = e.event.id.blockNumber
-        if n <= c.backfilledThrough, c.known[n] == e.event.id.blockHash { return }  // already delivered by eth_getLogs
-        c.remember(n, e.event.id.blockHash)
+    /// A live log: delivered, dropped as a copy of one delivered already, or refused (returned)
+    /// when it breaks the chain's order: a log of a block the feed closed that is not a copy, or
+    /// of a block beyond the next one that the node, asked, does not have.
+    func onLog(_ e: FeedEvent, _ client: WebSocketRPCClient, _ c: inout Cursor,
+               _ emit: @escaping @Sendable (FeedItem) -> Void) async throws -> FrameError? {
+        let n = e.event.id.blockNumber, hash = e.event.id.blockHash
+        if n <= c.backfilledThrough, c.known[n] == hash { return nil }  // already delivered by eth_getLogs
+        if let next = c.next, n < next {
+            // Every log of a closed block was delivered before it closed.
+            if c.known[n] == hash { return nil }
+            return FrameError(.staleBlock, "a log of block \(n) (\(hash)), which the feed closed at \(c.known[n].map { "\($0)" } ?? "another hash")")
+        }
+        if n > c.head.addingSaturated(1), c.known[n] != hash {
+            // Ahead of every head announced: believed only if the node has that block.
+            guard try await blockHash(client, n) == hash else {
+                return FrameError(.unknownBlock, "a log of block \(n) (\(hash)), beyond the head \(c.head), which the node does not have")
+            }
+        }
+        c.remember(n, hash)
         deliver([e], &c, emit)
+        return nil
     }
 
     func onRemoved(_ e: MarketEvent, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
@@ -393,15 +413,13 @@ public final class EthereumLogFeed: Sendable {
     /// hash the node still has, retracts everything above it, and backfills the new branch.
     func rewind(suspect: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
         let lowest = c.known.keys.min() ?? 0
-        var n = suspect
         var ancestor: UInt64?
-        while n >= lowest {
+        // Only blocks whose hash the feed holds can be compared, newest first.
+        for n in c.known.keys.sorted(by: >) where n <= suspect {
             if let mine = c.known[n], try await blockHash(client, n) == mine {
                 ancestor = n
                 break
             }
-            if n == 0 { break }
-            n -= 1
         }
         let to = ancestor ?? (lowest > 0 ? lowest - 1 : 0)
         logger.warning("reorg: rewinding", metadata: ["suspect": "\(suspect)", "ancestor": "\(to)"])

@@ -108,7 +108,7 @@ public final class HyperliquidFeed: Sendable {
         }
         try await reconnecting(backoff: configuration.backoff, health: health, logger: logger) {
             try await session(state, emit)
-            throw FeedError(description: "\(configuration.url): connection closed")
+            throw FeedError(description: "\(configuration.url): the peer closed the connection")
         }
     }
 
@@ -123,7 +123,7 @@ public final class HyperliquidFeed: Sendable {
         let coins = configuration.coins, books = configuration.books, limit = configuration.maxFrameBytes
         let (silence, request, name) = (configuration.silenceTimeout, configuration.requestTimeout, configuration.name)
         let health = self.health, logger = self.logger
-        _ = try await WebSocketClient.connect(url: configuration.url, configuration: config, logger: logger) { inbound, outbound, _ in
+        try await WebSocketConnection(url: configuration.url).run(configuration: config, handshakeTimeout: request, logger: logger) { inbound, outbound, _ in
             state.withLock { s in
                 s.awaitingFirst = Set(coins)
                 s.lastFrame = ContinuousClock.now
@@ -209,7 +209,7 @@ public final class HyperliquidFeed: Sendable {
                 return items
             case "l2Book":
                 guard let d = obj["data"] as? [String: Any] else { throw FrameError(.wrongType, "l2Book data is not an object") }
-                guard let coin = d["coin"] as? String, let time = (d["time"] as? NSNumber)?.uint64Value,
+                guard let coin = d["coin"] as? String, let time = (d["time"] as? NSNumber).flatMap({ whole($0, max: Bounds.maxTimestampMs) }),
                       let levels = d["levels"] as? [[[String: Any]]], levels.count == 2
                 else { throw FrameError(.wrongType, "l2Book needs coin, time and two level arrays") }
                 guard coins.contains(coin) else { throw FrameError(.unknownSubscription, "l2Book of \(coin), not subscribed") }
@@ -241,13 +241,23 @@ public final class HyperliquidFeed: Sendable {
               let users = t["users"] as? [String], users.count == 2,
               let buyer = Address(hex: users[0]), let seller = Address(hex: users[1])
         else { throw FrameError(.wrongType, "a trade field has the wrong type") }
-        let time = timeN.uint64Value, tid = tidN.uint64Value
+        guard let time = whole(timeN, max: Bounds.maxTimestampMs), time > 0 else {
+            throw FrameError(.outOfRange, "trade.time \(timeN) is not a time in milliseconds up to \(Bounds.maxTimestampMs)")
+        }
+        guard let tid = whole(tidN, max: UInt64(Int64.max)) else { throw FrameError(.outOfRange, "trade.tid \(tidN) is not a whole number up to 2^63 − 1") }
         return MarketEvent(id: id(coin: coin, key: "trade:\(tid)", time: time, hash: hash), emitter: emitter(coin),
                            payload: .hlTrade(coin: coin, takerBuys: side == "B", price: px, size: sz, timeMs: time, tid: tid,
                                              buyer: buyer, seller: seller))
     }
 
     static func isBool(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
+
+    /// A JSON number that is a whole number in 0…`max` (not negative, fractional or larger).
+    static func whole(_ n: NSNumber, max: UInt64) -> UInt64? {
+        let text = n.stringValue
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let v = UInt64(text), v <= max else { return nil }
+        return v
+    }
 
     /// A trade's identity: HyperCore's chain id, a hash of coin and trade id, the trade time as
     /// the "block number", the exchange's transaction hash.

@@ -9,10 +9,13 @@ import Yams
 /// the file, line and column.
 public enum ConfigLoader {
     static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs"]
+    /// A configuration is a page of YAML; anything larger is not one.
+    public static let maxConfigBytes = 1 << 20
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SigilConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the file")
+        let text: String
+        do { text = try InputFile.text(path, what: "configuration", limit: maxConfigBytes) } catch {
+            throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the configuration: \(error.reason)")
         }
         return try parse(text, file: path, environment: environment)
     }
@@ -134,6 +137,19 @@ public enum ConfigLoader {
                 if let j = m["jsonl"] { outputs.jsonl = try path(j, "jsonl output", mustExist: false) }
                 if let s = m["sqlite"] { outputs.sqlite = try path(s, "sqlite output", mustExist: false) }
             }
+            // What opening the store would refuse, refused here: one file for two outputs, an
+            // output that cannot be created or written.
+            let outputsNode = top["outputs"]
+            do throws(StoreError) { try OutputPaths.check(sqlite: outputs.sqlite, jsonl: outputs.jsonl) } catch {
+                throw r.fail(outputsNode.flatMap { node in if case .mapping(let mm) = node { return mm["jsonl"] } else { return nil } } ?? outputsNode ?? root,
+                             error.description)
+            }
+            for (file, key) in [(outputs.sqlite, "sqlite"), (outputs.jsonl, "jsonl")] {
+                if let problem = OutputPaths.problem(writing: file) {
+                    let node = outputsNode.flatMap { node in if case .mapping(let mm) = node { return mm[key] } else { return nil } }
+                    throw r.fail(node ?? outputsNode ?? root, "\(key) output \(file) cannot be written: \(problem)")
+                }
+            }
             var config = SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
                                      strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
             if let regNode = top["registry"], case .mapping(let rm) = regNode,
@@ -197,7 +213,9 @@ public enum ConfigLoader {
             switch kind {
             case .replay:
                 guard let p = m["path"] else { throw r.fail(f, "a replay feed needs a 'path' to a recording") }
-                return .init(name: feedName, kind: kind, path: try path(p, "recording", mustExist: true), chainId: chainId)
+                let file = try path(p, "recording", mustExist: true)
+                do throws(FeedError) { _ = try Recording(path: file) } catch { throw r.fail(p, error.description) }
+                return .init(name: feedName, kind: kind, path: file, chainId: chainId)
             case .ethereum:
                 guard let urlNode = m["url"] else { throw r.fail(f, "an ethereum feed needs a 'url' (ws:// or wss://)") }
                 let url = try websocketURL(urlNode)

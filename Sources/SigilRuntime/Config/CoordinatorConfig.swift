@@ -40,8 +40,9 @@ public struct CoordinatorConfig: Sendable, Hashable {
 
     /// Loads a coordinator configuration strictly: errors name file, line and column.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> CoordinatorConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the file")
+        let text: String
+        do { text = try InputFile.text(path, what: "configuration", limit: ConfigLoader.maxConfigBytes) } catch {
+            throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the configuration: \(error.reason)")
         }
         let root: Node
         do {

@@ -60,7 +60,7 @@ public struct OutputRecord: Hashable, Sendable {
     /// The JSON object written to the JSONL sink (keys sorted).
     public var json: String {
         var obj: [String: Any] = [
-            "strategy": strategy, "plugin": plugin,
+            "key": key, "strategy": strategy, "plugin": plugin,
             "event": [
                 "chainId": cause.chainId, "blockNumber": cause.blockNumber, "blockHash": "\(cause.blockHash)",
                 "logIndex": cause.logIndex, "transactionHash": "\(cause.transactionHash)",

@@ -10,6 +10,8 @@ public import SigilFeeds
 extension OutputStore {
     /// One processed chain event as the journal keeps it: the log, exactly as the chain has it.
     public struct JournalEntry: Sendable {
+        /// The entry's place in the journal.
+        public var seq: Int64
         public var feed: String
         public var chainId: UInt64
         public var log: EthLog
@@ -20,31 +22,31 @@ extension OutputStore {
     @discardableResult
     public func commit(feed: String, chainId: UInt64, events: [FeedEvent], outputs: [OutputRecord]) throws -> [OutputRecord] {
         guard !events.isEmpty || !outputs.isEmpty else { return [] }
-        let fresh = try db.write { db in
+        let fresh = try write { db in
             for e in events {
                 let l = e.log
                 try db.execute(sql: """
                     INSERT INTO events (feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index,
                         address, topics, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (chain_id, block_hash, log_index) DO UPDATE SET retracted = 0 WHERE retracted = 1
-                    """, arguments: [feed, Int64(bitPattern: chainId), Int64(l.blockNumber), "\(l.blockHash)", Int64(l.logIndex),
+                    """, arguments: [feed, Int64(bitPattern: chainId), try Self.int64(l.blockNumber, "blockNumber"), "\(l.blockHash)", Int64(l.logIndex),
                                      "\(l.transactionHash)", Int64(l.transactionIndex), "\(l.address)",
                                      l.topics.map { String("\($0)".dropFirst(2)) }.joined(), Data(l.data), e.event.payload.kind])
             }
             return try Self.insert(outputs, db)
         }
-        append(fresh.map(\.json))
+        try append(fresh.map(\.json))
         return fresh
     }
 
     /// Moves a feed's checkpoint to a closed block (and saves the portfolio with it).
     public func checkpoint(feed: String, chainId: UInt64, block: UInt64, hash: Hash32, portfolio: PaperPortfolio?) throws {
-        try db.write { db in
+        try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoints (feed, chain_id, block_number) VALUES (?, ?, ?)",
-                           arguments: [feed, Int64(bitPattern: chainId), Int64(block)])
-            try db.execute(sql: "INSERT OR REPLACE INTO blocks (feed, number, hash) VALUES (?, ?, ?)", arguments: [feed, Int64(block), "\(hash)"])
+                           arguments: [feed, Int64(bitPattern: chainId), try Self.int64(block, "checkpoint")])
+            try db.execute(sql: "INSERT OR REPLACE INTO blocks (feed, number, hash) VALUES (?, ?, ?)", arguments: [feed, try Self.int64(block, "block"), "\(hash)"])
             if block % 64 == 0 {
-                try db.execute(sql: "DELETE FROM blocks WHERE feed = ? AND number < ?", arguments: [feed, Int64(block) - 1_024])
+                try db.execute(sql: "DELETE FROM blocks WHERE feed = ? AND number < ?", arguments: [feed, try Self.int64(block, "block") - 1_024])
             }
             if let portfolio { try Self.savePortfolio(portfolio, block: block, db) }
         }
@@ -55,8 +57,8 @@ extension OutputStore {
     /// back to `toBlock`. Returns how many events and outputs were retracted.
     @discardableResult
     public func rewind(feed: String, chainId: UInt64, toBlock: UInt64) throws -> (events: Int, outputs: Int) {
-        let (events, lines) = try db.write { db -> (Int, [String]) in
-            let above = Int64(toBlock)
+        let (events, lines) = try write { db -> (Int, [String]) in
+            let above = try Self.int64(toBlock, "rewind target")
             let chain = Int64(bitPattern: chainId)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT o.key, o.type, o.strategy, o.block_number, o.block_hash, o.log_index, o.transaction_hash, e.feed
@@ -73,7 +75,7 @@ extension OutputStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [key, feed, chain, row["block_number"], row["block_hash"], row["log_index"], above])
                 let obj: [String: Any] = [
-                    "type": "retraction", "retracts": key, "retractedType": row["type"] as String, "strategy": row["strategy"] as String,
+                    "type": "retraction", "key": "retraction:\(db.lastInsertedRowID)", "retracts": key, "retractedType": row["type"] as String, "strategy": row["strategy"] as String,
                     "reason": "reorg", "rewoundTo": toBlock,
                     "event": ["chainId": chainId, "blockNumber": row["block_number"] as Int64, "blockHash": row["block_hash"] as String,
                               "logIndex": row["log_index"] as Int64, "transactionHash": row["transaction_hash"] as String] as [String: Any],
@@ -89,14 +91,14 @@ extension OutputStore {
             try db.execute(sql: "UPDATE checkpoints SET block_number = ? WHERE feed = ? AND block_number > ?", arguments: [above, feed, above])
             return (events, lines)
         }
-        append(lines)
+        try append(lines)
         return (events, lines.count)
     }
 
     /// Stores off-chain trades once each (by coin and trade id); returns the events that were
     /// new, with every non-trade event (book tops are not stored).
     public func storeTrades(feed: String, _ events: [MarketEvent]) throws -> [MarketEvent] {
-        try db.write { db in
+        try write { db in
             var fresh: [MarketEvent] = []
             for e in events {
                 guard case .hlTrade(let coin, let takerBuys, let px, let sz, let time, let tid, let buyer, let seller) = e.payload else {
@@ -106,7 +108,7 @@ extension OutputStore {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO trades (feed, coin, tid, time_ms, side, px, sz, hash, buyer, seller)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [feed, coin, Int64(bitPattern: tid), Int64(time), takerBuys ? "B" : "A", px, sz,
+                    """, arguments: [feed, coin, Int64(bitPattern: tid), try Self.int64(time, "trade time"), takerBuys ? "B" : "A", px, sz,
                                      "\(e.id.transactionHash)", "\(buyer)", "\(seller)"])
                 if db.changesCount == 1 { fresh.append(e) }
             }
@@ -121,7 +123,11 @@ extension OutputStore {
             for row in try Row.fetchAll(db, sql: """
                 SELECT coin, tid, time_ms FROM trades t WHERE feed = ? AND time_ms = (SELECT MAX(time_ms) FROM trades WHERE feed = t.feed AND coin = t.coin)
                 """, arguments: [feed]) {
-                out[row["coin"]] = .init(tid: UInt64(bitPattern: row["tid"] as Int64), timeMs: UInt64(row["time_ms"] as Int64))
+                guard let coin = String.fromDatabaseValue(row["coin"] as DatabaseValue),
+                      let tid = Int64.fromDatabaseValue(row["tid"] as DatabaseValue),
+                      let time = Int64.fromDatabaseValue(row["time_ms"] as DatabaseValue).flatMap({ UInt64(exactly: $0) })
+                else { continue }
+                out[coin] = .init(tid: UInt64(bitPattern: tid), timeMs: time)
             }
             return out
         }
@@ -129,41 +135,96 @@ extension OutputStore {
 
     /// Records a gap a feed could not fill.
     public func recordGap(feed: String, _ gap: FeedGap) throws {
-        try db.write { db in
+        try write { db in
             try db.execute(sql: "INSERT INTO gaps (feed, stream, last_before_ms, first_after_ms, reason) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [feed, gap.stream, Int64(gap.lastBeforeMs), Int64(gap.firstAfterMs), gap.reason])
+                           arguments: [feed, gap.stream, Int64(clamping: gap.lastBeforeMs), Int64(clamping: gap.firstAfterMs), gap.reason])
         }
     }
 
-    /// Every journaled event that stands (not retracted), in the order it was processed.
-    public func journal() throws -> [JournalEntry] {
+    /// A journal row that cannot be read back as a log (a corrupt or hand-edited store).
+    public struct UnreadableEntry: Sendable {
+        public var seq: Int64
+        public var feed: String?
+        public var chainId: UInt64?
+        public var blockNumber: UInt64?
+        public var logIndex: UInt32?
+        public var reason: String
+    }
+
+    /// Every journaled event that stands (not retracted, not quarantined), in the order it was
+    /// processed, and the rows that could not be read back.
+    public func journal() throws -> (entries: [JournalEntry], unreadable: [UnreadableEntry]) {
         try db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index, address, topics, data
-                FROM events WHERE retracted = 0 ORDER BY seq
+                SELECT seq, feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index, address, topics, data
+                FROM events WHERE retracted = 0 AND quarantined = 0 ORDER BY seq
                 """)
             var out: [JournalEntry] = []
+            var bad: [UnreadableEntry] = []
             while let row = try rows.next() {
-                let topicsHex: String = row["topics"]
-                var topics: [Hash32] = []
-                var i = topicsHex.startIndex
-                while i < topicsHex.endIndex {
-                    let j = topicsHex.index(i, offsetBy: 64)
-                    guard let t = Hash32(hex: "0x" + topicsHex[i..<j]) else { throw StoreError("journal: bad topics \(topicsHex)") }
-                    topics.append(t)
-                    i = j
+                let seq = Int64.fromDatabaseValue(row["seq"] as DatabaseValue) ?? 0
+                let feed = String.fromDatabaseValue(row["feed"] as DatabaseValue)
+                let chain = Int64.fromDatabaseValue(row["chain_id"] as DatabaseValue).map { UInt64(bitPattern: $0) }
+                let block = Int64.fromDatabaseValue(row["block_number"] as DatabaseValue).flatMap { UInt64(exactly: $0) }
+                let logIndex = Int64.fromDatabaseValue(row["log_index"] as DatabaseValue).flatMap { UInt32(exactly: $0) }
+                let txIndex = Int64.fromDatabaseValue(row["transaction_index"] as DatabaseValue).flatMap { UInt32(exactly: $0) }
+                func unreadable(_ reason: String) {
+                    bad.append(UnreadableEntry(seq: seq, feed: feed, chainId: chain, blockNumber: block, logIndex: logIndex, reason: reason))
                 }
-                guard let address = Address(hex: row["address"] as String), let blockHash = Hash32(hex: row["block_hash"] as String),
-                      let tx = Hash32(hex: row["transaction_hash"] as String)
-                else { throw StoreError("journal: a malformed row") }
-                let data: Data = row["data"]
-                let log = EthLog(address: address, topics: topics, data: [UInt8](data), blockNumber: UInt64(row["block_number"] as Int64),
-                                 blockHash: blockHash, transactionHash: tx, transactionIndex: UInt32(row["transaction_index"] as Int64),
-                                 logIndex: UInt32(row["log_index"] as Int64), removed: false)
-                out.append(JournalEntry(feed: row["feed"], chainId: UInt64(bitPattern: row["chain_id"] as Int64), log: log))
+                guard let feed, let chain, let block, block <= Bounds.maxBlockNumber, let logIndex, let txIndex else {
+                    unreadable("a field is missing or out of range")
+                    continue
+                }
+                guard let topicsHex = String.fromDatabaseValue(row["topics"] as DatabaseValue), let topics = Self.topics(topicsHex) else {
+                    unreadable("topics are not whole 32-byte hex words")
+                    continue
+                }
+                guard let address = String.fromDatabaseValue(row["address"] as DatabaseValue).flatMap({ Address(hex: $0) }),
+                      let blockHash = String.fromDatabaseValue(row["block_hash"] as DatabaseValue).flatMap({ Hash32(hex: $0) }),
+                      let tx = String.fromDatabaseValue(row["transaction_hash"] as DatabaseValue).flatMap({ Hash32(hex: $0) }),
+                      let data = Data.fromDatabaseValue(row["data"] as DatabaseValue)
+                else {
+                    unreadable("address, hashes or data are malformed")
+                    continue
+                }
+                let log = EthLog(address: address, topics: topics, data: [UInt8](data), blockNumber: block, blockHash: blockHash,
+                                 transactionHash: tx, transactionIndex: txIndex, logIndex: logIndex, removed: false)
+                out.append(JournalEntry(seq: seq, feed: feed, chainId: chain, log: log))
             }
-            return out
+            return (out, bad)
         }
+    }
+
+    static func topics(_ hex: String) -> [Hash32]? {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count % 64 == 0, utf8.count <= 4 * 64 else { return nil }
+        var out: [Hash32] = []
+        for i in stride(from: 0, to: utf8.count, by: 64) {
+            guard let h = Hash32(hex: "0x" + String(decoding: utf8[i..<(i + 64)], as: UTF8.self)) else { return nil }
+            out.append(h)
+        }
+        return out
+    }
+
+    /// Sets a journal entry aside for good: it is no longer replayed, the quarantine table says
+    /// why, and `alert` (when given) is stored as an output.
+    public func quarantine(seq: Int64, feed: String?, blockNumber: UInt64?, logIndex: UInt32?, reason: String,
+                           alert: OutputRecord?) throws -> [OutputRecord] {
+        let fresh = try write { db -> [OutputRecord] in
+            try db.execute(sql: "UPDATE events SET quarantined = 1 WHERE seq = ?", arguments: [seq])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO quarantine (event_seq, feed, block_number, log_index, reason, at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [seq, feed, blockNumber.flatMap { Int64(exactly: $0) }, logIndex.map { Int64($0) }, reason,
+                                 Date().timeIntervalSince1970])
+            return try alert.map { try Self.insert([$0], db) } ?? []
+        }
+        try append(fresh.map(\.json))
+        return fresh
+    }
+
+    /// How many journal entries were quarantined.
+    public func quarantined() throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0 }
     }
 
     /// Where each feed resumes: its checkpoint and the hashes of its recent blocks (closed
@@ -172,17 +233,21 @@ extension OutputStore {
         try db.read { db in
             var out: [String: ChainResumePoint] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT feed, block_number FROM checkpoints") {
-                let feed: String = row["feed"]
-                let checkpoint = UInt64(row["block_number"] as Int64)
+                guard let feed = String.fromDatabaseValue(row["feed"] as DatabaseValue),
+                      let checkpoint = Int64.fromDatabaseValue(row["block_number"] as DatabaseValue).flatMap({ UInt64(exactly: $0) }),
+                      checkpoint <= Bounds.maxBlockNumber
+                else { throw StoreError("\(sqlitePath): a checkpoint row is malformed") }
                 var known: [UInt64: Hash32] = [:]
                 let floor = Int64(checkpoint) - 1_024
                 for b in try Row.fetchAll(db, sql: "SELECT number, hash FROM blocks WHERE feed = ? AND number > ?", arguments: [feed, floor]) {
-                    if let h = Hash32(hex: b["hash"] as String) { known[UInt64(b["number"] as Int64)] = h }
+                    if let h = String.fromDatabaseValue(b["hash"] as DatabaseValue).flatMap({ Hash32(hex: $0) }),
+                       let n = Int64.fromDatabaseValue(b["number"] as DatabaseValue).flatMap({ UInt64(exactly: $0) }) { known[n] = h }
                 }
                 for b in try Row.fetchAll(db, sql: """
-                    SELECT DISTINCT block_number, block_hash FROM events WHERE feed = ? AND block_number > ? AND retracted = 0
+                    SELECT DISTINCT block_number, block_hash FROM events WHERE feed = ? AND block_number > ? AND retracted = 0 AND quarantined = 0
                     """, arguments: [feed, floor]) {
-                    if let h = Hash32(hex: b["block_hash"] as String) { known[UInt64(b["block_number"] as Int64)] = h }
+                    if let h = String.fromDatabaseValue(b["block_hash"] as DatabaseValue).flatMap({ Hash32(hex: $0) }),
+                       let n = Int64.fromDatabaseValue(b["block_number"] as DatabaseValue).flatMap({ UInt64(exactly: $0) }) { known[n] = h }
                 }
                 out[feed] = ChainResumePoint(checkpoint: checkpoint, knownHashes: known)
             }
@@ -191,8 +256,17 @@ extension OutputStore {
     }
 }
 
-/// A store whose contents are not what it wrote.
-public struct StoreError: Error, CustomStringConvertible {
+extension OutputStore {
+    /// A value from outside as SQLite's signed integer; one that does not fit is an error, not a trap.
+    static func int64(_ v: UInt64, _ what: String) throws -> Int64 {
+        guard let i = Int64(exactly: v) else { throw StoreError("\(what) \(v) does not fit a 64-bit signed integer") }
+        return i
+    }
+}
+
+/// An output store that cannot be opened, written or read as it should: the message names the
+/// file and the reason.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ d: String) { description = d }
+    public init(_ d: String) { description = d }
 }

@@ -6,13 +6,24 @@ import SigilCore
 /// often its event is processed; each newly stored output is then appended to the JSONL file.
 public final class OutputStore {
     let db: DatabaseQueue
-    let jsonl: FileHandle
+    let jsonl: JSONLFile
+    let lock: OutputLock
+    var closed = false
     public let sqlitePath: String
     public let jsonlPath: String
 
     public init(sqlitePath: String, jsonlPath: String) throws {
-        try FileManager.default.createDirectory(atPath: (jsonlPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        db = try SQLiteFile.open(sqlitePath)
+        try OutputPaths.check(sqlite: sqlitePath, jsonl: jsonlPath)
+        try OutputPaths.createParent(of: sqlitePath, what: "sqlite output")
+        try OutputPaths.createParent(of: jsonlPath, what: "jsonl output")
+        // Before anything is written: one process owns a store.
+        lock = try OutputLock(sqlitePath: sqlitePath)
+        do {
+            db = try SQLiteFile.open(sqlitePath)
+        } catch {
+            lock.release()
+            throw StoreError("\(sqlitePath): cannot open the output database: \(error)")
+        }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -87,15 +98,48 @@ public final class OutputStore {
                     PRIMARY KEY (feed, coin, tid));
                 """)
         }
-        try migrator.migrate(db)
-        if !FileManager.default.fileExists(atPath: jsonlPath), !FileManager.default.createFile(atPath: jsonlPath, contents: nil) {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: jsonlPath])
+        migrator.registerMigration("v5-quarantine") { db in
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE quarantine (id INTEGER PRIMARY KEY AUTOINCREMENT, event_seq INTEGER NOT NULL UNIQUE, feed TEXT,
+                    block_number INTEGER, log_index INTEGER, reason TEXT NOT NULL, at REAL NOT NULL);
+                """)
         }
-        guard let handle = FileHandle(forUpdatingAtPath: jsonlPath) else { throw CocoaError(.fileWriteNoPermission) }
-        jsonl = handle
+        do {
+            try migrator.migrate(db)
+            jsonl = try JSONLFile(path: jsonlPath)
+        } catch {
+            try? db.close()
+            lock.release()
+            throw error as? StoreError ?? StoreError("\(sqlitePath): \(error)")
+        }
         self.sqlitePath = sqlitePath
         self.jsonlPath = jsonlPath
-        try healJSONL()
+        do {
+            try reconcileJSONL()
+        } catch {
+            try? db.close()
+            lock.release()
+            throw error
+        }
+    }
+
+    deinit {
+        if !closed {
+            try? db.close()
+            lock.release()
+        }
+    }
+
+    /// Runs a write transaction; a failure (disk full, a read-only file) names the database.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try db.write(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError("\(sqlitePath): cannot write: \(error)")
+        }
     }
 
     /// Stores `records` in one transaction; returns those that were new (and appended them
@@ -103,8 +147,8 @@ public final class OutputStore {
     @discardableResult
     public func store(_ records: [OutputRecord]) throws -> [OutputRecord] {
         guard !records.isEmpty else { return [] }
-        let fresh = try db.write { db in try Self.insert(records, db) }
-        append(fresh.map(\.json))
+        let fresh = try write { db in try Self.insert(records, db) }
+        try append(fresh.map(\.json))
         return fresh
     }
 
@@ -120,7 +164,7 @@ public final class OutputStore {
                 INSERT INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
                     block_hash, log_index, transaction_hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET retracted = 0 WHERE retracted = 1
-                """, arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId), Int64(c.blockNumber),
+                """, arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId), try int64(c.blockNumber, "blockNumber"),
                                  "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", r.json])
             if db.changesCount == 1 {
                 fresh.append(r)
@@ -131,52 +175,33 @@ public final class OutputStore {
     }
 
     /// Appends lines to the JSONL file (after their transaction committed).
-    func append(_ lines: [String]) {
-        guard !lines.isEmpty else { return }
-        jsonl.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+    func append(_ lines: [String]) throws {
+        try jsonl.append(lines)
     }
 
     /// The JSONL file is written after each commit, so a process killed in between leaves it
-    /// behind the database (or with half a line). On open it is brought level: a partial last
-    /// line is cut, and every line the database has and the file lacks is appended.
-    func healJSONL() throws {
-        let end = try jsonl.seekToEnd()
-        var lines = 0
-        var lastNewline: UInt64 = 0
-        if end > 0 {
-            try jsonl.seek(toOffset: 0)
-            var offset: UInt64 = 0
-            while let chunk = try jsonl.read(upToCount: 1 << 20), !chunk.isEmpty {
-                for (i, b) in chunk.enumerated() where b == 0x0a {
-                    lines += 1
-                    lastNewline = offset + UInt64(i) + 1
-                }
-                offset += UInt64(chunk.count)
-            }
-        }
-        if lastNewline < end { try jsonl.truncate(atOffset: lastNewline) }
-        try jsonl.seekToEnd()
-        let missing = try db.read { db in
-            try String.fetchAll(db, sql: "SELECT json FROM sink ORDER BY seq LIMIT -1 OFFSET ?", arguments: [lines])
-        }
-        append(missing)
+    /// behind the database (or with half a line), and a file damaged from outside may have lost
+    /// or repeated lines. On open it is reconciled with the database's sink, line by line.
+    func reconcileJSONL() throws {
+        let expected = try db.read { db in try String.fetchAll(db, sql: "SELECT json FROM sink ORDER BY seq") }
+        try jsonl.reconcile(with: expected, store: sqlitePath)
     }
 
     /// Saves the paper portfolio's positions and PnL (replacing the previous state).
     public func savePortfolio(_ p: PaperPortfolio, block: UInt64) throws {
-        try db.write { db in try Self.savePortfolio(p, block: block, db) }
+        try write { db in try Self.savePortfolio(p, block: block, db) }
     }
 
     static func savePortfolio(_ p: PaperPortfolio, block: UInt64, _ db: Database) throws {
         try db.execute(sql: "DELETE FROM positions")
         for (token, balance) in p.balances.sorted(by: { $0.key < $1.key }) {
             try db.execute(sql: "INSERT INTO positions (token, balance, mark, block_number) VALUES (?, ?, ?, ?)",
-                           arguments: ["\(token)", balance, p.marks[token], Int64(block)])
+                           arguments: ["\(token)", balance, p.marks[token], Int64(clamping: block)])
         }
         try db.execute(sql: """
             INSERT OR REPLACE INTO portfolio (id, cash_token, initial_cash, equity, pnl, fills, block_number)
             VALUES (1, ?, ?, ?, ?, ?, ?)
-            """, arguments: ["\(p.cashToken)", p.initialCash / p.cashScale, p.equity, p.pnl, p.fills, Int64(block)])
+            """, arguments: ["\(p.cashToken)", p.initialCash / p.cashScale, p.equity, p.pnl, p.fills, Int64(clamping: block)])
     }
 
     /// The saved portfolio row: equity, PnL and fills.
@@ -198,9 +223,12 @@ public final class OutputStore {
         }
     }
 
+    /// Flushes the JSONL file, closes the database and releases the store's lock.
     public func close() throws {
-        try jsonl.synchronize()
-        try jsonl.close()
+        guard !closed else { return }
+        closed = true
+        defer { lock.release() }
+        try jsonl.sync()
         try db.close()
     }
 }

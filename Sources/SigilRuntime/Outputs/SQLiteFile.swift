@@ -6,7 +6,7 @@ public import GRDB
 /// at any moment (not a power cut, which may lose the last transactions).
 public enum SQLiteFile {
     public static func open(_ path: String) throws -> DatabaseQueue {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try OutputPaths.createParent(of: path, what: "database")
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") }
         return try DatabaseQueue(path: path, configuration: config)

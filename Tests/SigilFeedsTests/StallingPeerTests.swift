@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import SigilChain
+import SigilCore
+import SigilFeeds
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Peers that stall or refuse: the handshake is bounded, every state of a feed honours
+/// cancellation within a second, and the error says what happened.
+@Suite struct StallingPeerTests {
+    /// A TCP listener that completes the TCP handshake (the kernel does) and never answers.
+    final class SilentListener {
+        let fd: Int32
+        let port: Int
+
+        init() throws {
+            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = 0
+            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard bound == 0, listen(s, 64) == 0 else {
+                close(s)
+                throw POSIXError(.EADDRINUSE)
+            }
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+            fd = s
+            port = Int(UInt16(bigEndian: addr.sin_port))
+        }
+
+        deinit { close(fd) }
+    }
+
+    static var quiet: Logger {
+        var l = Logger(label: "test")
+        l.logLevel = .critical
+        return l
+    }
+
+    @Test func aHandshakeThatIsNeverAnsweredTimesOut() async throws {
+        let peer = try SilentListener()
+        let client = WebSocketRPCClient(url: "ws://127.0.0.1:\(peer.port)", logger: Self.quiet, handshakeTimeout: .milliseconds(300))
+        // (How fast, measured on the binary in tools/tests/test_hostile.py: here other suites
+        // share the cooperative threads.)
+        await #expect { try await client.run() } throws: { "\($0)".contains("no websocket handshake within 0.3 seconds") }
+    }
+
+    /// A feed stuck connecting to a silent peer reconnects (it used to stay `connecting` with 0
+    /// reconnects) and stops when cancelled (SIGINT was ignored; the binary's stop time is measured in
+    /// tools/tests/test_hostile.py).
+    @Test func aFeedStuckConnectingReconnectsAndStopsWhenCancelled() async throws {
+        let peer = try SilentListener()
+        let feed = EthereumLogFeed(configuration: .init(name: "stuck", url: "ws://127.0.0.1:\(peer.port)", requestTimeout: .milliseconds(300),
+                                                        backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(50))),
+                                   logger: Self.quiet)
+        let task = Task { try await feed.run(resume: nil) { _ in } }
+        let deadline = ContinuousClock.now + .seconds(180)  // other suites may hold both cooperative threads for a while
+        while feed.health.snapshot.reconnects < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(feed.health.snapshot.reconnects >= 2)
+        #expect(feed.health.snapshot.lastError?.contains("within") == true)
+        // Cancel in the middle of a handshake.
+        try await Task.sleep(for: .milliseconds(150))
+        let start = ContinuousClock.now
+        task.cancel()
+        _ = await task.result
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+
+    @Test func connectionFailuresSayWhatWentWrong() async throws {
+        // A port nobody listens on: bind one, close it.
+        let port = try SilentListener().port
+        let refused = WebSocketRPCClient(url: "ws://127.0.0.1:\(port)", logger: Self.quiet, handshakeTimeout: .seconds(5))
+        await #expect { try await refused.run() } throws: { "\($0)".contains("Connection refused") }
+        let nohost = WebSocketRPCClient(url: "ws://no-such-host.invalid:8546", logger: Self.quiet, handshakeTimeout: .seconds(5))
+        await #expect { try await nohost.run() } throws: { "\($0)".contains("cannot resolve the host no-such-host.invalid") }
+        // waitUntilConnected learns the reason too, not only "connection closed".
+        let again = WebSocketRPCClient(url: "ws://127.0.0.1:\(port)", logger: Self.quiet, handshakeTimeout: .seconds(5))
+        async let running: Void = again.run()
+        await #expect { try await again.waitUntilConnected() } throws: { "\($0)".contains("Connection refused") }
+        _ = try? await running
+    }
+}
