@@ -1,0 +1,26 @@
+import Foundation
+import SigilRuntime
+import SigilTestSupport
+import Testing
+
+/// Seeded mutation fuzzing of strategies.yaml: every case is a configuration or a located
+/// `ConfigError` (file, line, column), never a trap.
+@Suite struct ConfigFuzzTests {
+    @Test func strategiesYAML() async throws {
+        let (path, dir) = try RunTests.tempConfig()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let live = try String(contentsOfFile: Peers.root + "/examples/devnet.yaml", encoding: .utf8)
+        let corpus = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), Array(live.utf8)]
+        let r = await Fuzz.run("strategies.yaml", corpus: corpus, cases: Fuzz.cases(default: 8_000),
+                         dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x"]) { input in
+            do {
+                _ = try ConfigLoader.parse(String(decoding: input, as: UTF8.self), file: dir + "/fuzz.yaml", environment: ["HOME": "/root"])
+                return true
+            } catch let error as ConfigError {
+                #expect(error.line >= 1 && error.column >= 0 && error.file == dir + "/fuzz.yaml")
+                throw error
+            }
+        }
+        #expect(r.accepted > 0 && r.refused > 0 && r.slowest < .seconds(2))
+    }
+}
