@@ -119,7 +119,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "SigilTestSupport", path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
+        .target(name: "SigilTestSupport", dependencies: ["SigilCore"], path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import SigilChain
+import SigilCore
 import SigilFeeds
 import SigilRuntime
 
@@ -86,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
         let reasons = f.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         return "feed \(f.feed): \(f.state.rawValue), head \(f.head), closed \(f.delivered) (lag \(f.lag)), reconnects \(f.reconnects), "
             + "rewinds \(f.rewinds), delivered \(f.events), rejected \(f.rejectedTotal)\(reasons.isEmpty ? "" : " (\(reasons))")"
-            + (f.lastError.map { "; last error: \($0)" } ?? "")
+            + (f.lastError.map { "; last error: \(TerminalText.escaped($0))" } ?? "")
     }
 
     func report(_ summary: ReplayRun.Summary, portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?, live: Bool = false) {

@@ -30,7 +30,7 @@ import Testing
         ], options: [.sortedKeys])
         var parsed = 0, decided = 0
         let types = ["application/json", "application/json; charset=utf-8", "text/plain", "", "APPLICATION/JSON"]
-        let r = await Fuzz.run("coordinator requests", corpus: [[UInt8](body)], cases: Fuzz.cases(default: 4_000)) { input in
+        let r = await Fuzz.run("coordinator requests", corpus: [[UInt8](body)], cases: Fuzz.cases(default: 20_000)) { input in
             let type = types[input.count % types.count]
             switch SubmissionRequest.parse(body: input, contentType: type) {
             case .failure(let refusal):

@@ -20,7 +20,7 @@ import Testing
         let plain = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/seed.jsonl")))
         for (name, seed) in [("gzip", gz), ("plain", plain)] {
             let path = dir + "/case.jsonl" + (name == "gzip" ? ".gz" : "")
-            let r = await Fuzz.run("recordings (\(name))", corpus: [seed], cases: Fuzz.cases(default: 6_000)) { input in
+            let r = await Fuzz.run("recordings (\(name))", corpus: [seed], cases: Fuzz.cases(default: 10_000)) { input in
                 try Data(input).write(to: URL(fileURLWithPath: path))
                 var frames = 0
                 let pass = try Recording(path: path, maxBytes: 1 << 22, maxFrameBytes: 1 << 16).forEachFrame { _ in frames += 1 }

@@ -11,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let live = try String(contentsOfFile: Peers.root + "/examples/devnet.yaml", encoding: .utf8)
         let corpus = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), Array(live.utf8)]
-        let r = await Fuzz.run("strategies.yaml", corpus: corpus, cases: Fuzz.cases(default: 8_000),
+        let r = await Fuzz.run("strategies.yaml", corpus: corpus, cases: Fuzz.cases(default: 20_000),
                          dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x"]) { input in
             do {
                 _ = try ConfigLoader.parse(String(decoding: input, as: UTF8.self), file: dir + "/fuzz.yaml", environment: ["HOME": "/root"])

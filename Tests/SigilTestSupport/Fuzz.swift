@@ -1,4 +1,5 @@
 import Foundation
+import SigilCore
 
 /// Seeded mutation fuzzing for the input surfaces: valid inputs mutated (bit flips, bytes
 /// set to JSON/YAML/hex specials, insertions, deletions, duplications, truncation, splices
@@ -54,23 +55,17 @@ public struct Fuzz {
 
 /// The mutation engine (deterministic for a seed).
 public struct Mutator {
-    var state: UInt64
+    var rng: SplitMix64
     let dictionary: [[UInt8]]
     static let specials: [UInt8] = Array("\"{}[],:0x9f-.e\\ \n\t".utf8) + [0, 0x7f, 0x80, 0xc3, 0xff, 0x1b]
 
     public init(seed: UInt64, dictionary: [[UInt8]] = []) {
-        state = seed
+        rng = SplitMix64(seed: seed)
         self.dictionary = dictionary + ["0xffffffffffffffff", "0xfffffff", "0x", "null", "true", "1e309", "-1", "18446744073709551616",
                                         "\"\"", "[]", "{}", "0x" + String(repeating: "0", count: 70)].map { Array($0.utf8) }
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { rng.next() }
 
     mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
 

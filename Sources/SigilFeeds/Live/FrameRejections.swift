@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import SigilChain
+import SigilCore
 
 /// Counts rejected frames by reason and logs each reason at most once per `logInterval`
 /// (with how many were skipped since), so a flood of bad frames cannot flood the log.
@@ -25,7 +26,7 @@ public struct FrameRejections: Sendable {
         lastLogged[error.reason] = now
         let skipped = unlogged.removeValue(forKey: error.reason) ?? 0
         logger.warning("frame rejected, skipped", metadata: [
-            "feed": "\(feed)", "reason": "\(error.reason.rawValue)", "detail": "\(error.detail.prefix(200))",
+            "feed": "\(feed)", "reason": "\(error.reason.rawValue)", "detail": "\(TerminalText.escaped(error.detail.prefix(200)))",
             "bytes": "\(frameBytes)", "same_reason_since_last_log": "\(skipped)",
         ])
     }
