@@ -239,9 +239,11 @@ def test_two_chains_and_hyperliquid_at_once_each_with_its_own_health(tmp_path):
         hl = HyperliquidServer("--coins", "BTC", "--rate", "30")
         out = str(tmp_path / "out")
         cfg = tmp_path / "multi.yaml"
-        write_config(cfg, a.ws_url, out)
+        # Probes may be slow on a loaded two-core machine; this test is about one feed's outage
+        # leaving the others alone, not about probe latency.
+        write_config(cfg, a.ws_url, out, request_timeout=10)
         text = cfg.read_text().replace("  - name: devnet\n", "  - name: chain-a\n", 1)
-        extra = (f"  - name: chain-b\n    kind: ethereum\n    url: {b.ws_url}\n    from_block: 0\n"
+        extra = (f"  - name: chain-b\n    kind: ethereum\n    url: {b.ws_url}\n    from_block: 0\n    request_timeout: 10\n"
                  f"  - name: hyperliquid\n    kind: hyperliquid\n    url: {hl.ws_url}\n    coins: [BTC]\n")
         cfg.write_text(text.replace("registry:", extra + "registry:", 1))
         bot = Bot(str(cfg))

@@ -148,7 +148,7 @@ public final class EthereumLogFeed: Sendable {
             let quiet = ContinuousClock.now - client.lastReceived
             guard quiet >= configuration.silenceTimeout else { continue }
             do {
-                let answer = try await client.call("eth_blockNumber", [], timeout: min(configuration.requestTimeout, configuration.silenceTimeout))
+                let answer = try await client.call("eth_blockNumber", [], timeout: configuration.requestTimeout)
                 let nodeHead = answer.stringValue.flatMap { Hex.quantity($0) } ?? 0
                 let seen = health.snapshot.head
                 if nodeHead > seen + 1 {
