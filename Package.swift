@@ -58,12 +58,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "SigilPluginAPI", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
-        .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard", swiftSettings: swiftSettings),
-        .target(name: "ModelSignal", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/ModelSignal", swiftSettings: swiftSettings),
+        .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard/Sources", swiftSettings: swiftSettings),
+        .target(name: "ModelSignal", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/ModelSignal/Sources", swiftSettings: swiftSettings),
+        .target(name: "Momentum", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/Momentum/Sources", swiftSettings: swiftSettings),
         .target(
             name: "SigilRuntime",
             dependencies: [
-                "SigilCore", "SigilPluginAPI", "RugPullGuard", "ModelSignal", "SigilChain", "SigilFeeds", "SigilModels",
+                "SigilCore", "SigilPluginAPI", "SigilChain", "SigilFeeds", "SigilModels",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,6 +84,25 @@ let package = Package(
             dependencies: [
                 "SigilCore", "SigilChain", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SigilEthereumFeed",
+            dependencies: [
+                "SigilCore", "SigilChain", "SigilFeeds",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SigilHyperliquidFeed",
+            dependencies: [
+                "SigilCore", "SigilChain", "SigilFeeds",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "WSCompression", package: "swift-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -90,9 +110,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The composition root: the bundled plugins and feed kinds, registered in one place.
+        .target(
+            name: "SigilBundle",
+            dependencies: ["SigilRuntime", "SigilFeeds", "SigilPluginAPI", "SigilEthereumFeed", "SigilHyperliquidFeed",
+                           "ModelSignal", "Momentum", "RugPullGuard"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SigilContrib",
-            dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime", "ModelSignal",
+            dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
@@ -111,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "sigil",
             dependencies: [
-                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI", "SigilContrib", "SigilCoordinator",
+                "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI", "SigilContrib", "SigilCoordinator", "SigilBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -121,20 +148,29 @@ let package = Package(
         ),
         .target(name: "SigilTestSupport", dependencies: ["SigilCore"], path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
+        // One test target per plugin, beside its sources.
+        .testTarget(name: "MomentumTests", dependencies: ["Momentum", "SigilPluginAPI", "SigilCore"], path: "plugins/Momentum/Tests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "ModelSignalTests", dependencies: ["ModelSignal", "SigilPluginAPI", "SigilCore"], path: "plugins/ModelSignal/Tests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "RugPullGuardTests",
+                    dependencies: ["RugPullGuard", "SigilPluginAPI", "SigilCore", "SigilChain", "SigilFeeds", "SigilRuntime", "SigilTestSupport"],
+                    path: "plugins/RugPullGuard/Tests", swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",
-            dependencies: ["SigilRuntime", "SigilPluginAPI", "RugPullGuard", "SigilChain", "SigilFeeds", "SigilCore", "SigilTestSupport",
+            dependencies: ["SigilRuntime", "SigilBundle", "SigilPluginAPI", "SigilChain", "SigilFeeds", "SigilEthereumFeed",
+                           "SigilHyperliquidFeed", "SigilCore", "SigilTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SigilContribTests",
-            dependencies: ["SigilContrib", "SigilChain", "SigilModels", "SigilCore", "SigilTestSupport"],
+            dependencies: ["SigilContrib", "SigilBundle", "SigilPluginAPI", "SigilRuntime", "SigilChain", "SigilModels", "SigilCore", "SigilTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SigilCoordinatorTests",
-            dependencies: ["SigilCoordinator", "SigilContrib", "SigilRuntime", "SigilChain", "SigilModels", "SigilCore", "SigilTestSupport",
+            dependencies: ["SigilCoordinator", "SigilBundle", "SigilContrib", "SigilRuntime", "SigilChain", "SigilModels", "SigilCore", "SigilTestSupport",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -144,7 +180,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SigilFeedsTests",
-            dependencies: ["SigilFeeds", "SigilChain", "SigilCore", "SigilTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SigilFeeds", "SigilEthereumFeed", "SigilHyperliquidFeed", "SigilChain", "SigilCore", "SigilTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SigilModelsTests", dependencies: ["SigilModels", "SigilCore", "SigilTestSupport"], swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ import Foundation
 public import SigilChain
 public import SigilCore
 public import SigilModels
+public import SigilPluginAPI
 
 /// The contributor's side: fine-tune a verified base model on local recordings and package the
 /// result, signed.
@@ -35,8 +36,8 @@ public enum Contributor {
     }
 
     /// Verifies the base against the registry (hash before parse, as the bot does), builds the
-    /// dataset with model-signal's own feature code, fine-tunes, and signs the package with `key`.
-    public static func finetune(_ r: Finetune, registry: any ModelRegistrySource, allowedPublishers: Set<Address>? = nil,
+    /// dataset with the feature code of the plugin whose model it is, fine-tunes, and signs the package with `key`.
+    public static func finetune(_ r: Finetune, registry: any ModelRegistrySource, plugins: PluginRegistry, allowedPublishers: Set<Address>? = nil,
                                 key: PrivateKey, progress: (FineTuner.Progress) -> Void = { _ in }) async throws -> Outcome {
         let id = ModelID.parse(r.model)
         let entry = try await registry.entry(model: id, version: r.version)
@@ -48,10 +49,11 @@ public enum Contributor {
         }
         let base = try NeuralModel.loadVerified(path: path, entry: entry, id: r.model)
         let card = try Safetensors(bytes: try InputFile.bytes(path, what: "base weights", limit: ModelHash.maxModelBytes)).metadata
-        let data = try Dataset.build(recordings: r.recordings, horizon: r.horizon)
-        guard data.featureNames == base.featureNames else {
-            throw ContribError("the base model reads features \(base.featureNames), the plugin computes \(data.featureNames)")
+        guard let features = plugins.features(named: base.featureNames) else {
+            throw ContribError("the base model reads features \(base.featureNames), which no registered plugin computes; plugins declare: "
+                               + plugins.featureSets.map { "\($0.plugin) (\($0.role)): \($0.features.names)" }.joined(separator: "; "))
         }
+        let data = try Dataset.build(recordings: r.recordings, features: features, horizon: r.horizon)
         let result = try FineTuner.fineTune(base: base, card: card, features: data.features, labels: data.labels, options: r.options,
                                             note: "sigil contribute finetune: base \(entry.weightsHash) version \(entry.version), \(data.rows) rows",
                                             progress: progress)

@@ -1,12 +1,12 @@
 import Foundation
-import ModelSignal
 import SigilChain
 import SigilCore
 import SigilFeeds
-import SigilPluginAPI
+public import SigilPluginAPI
 import SigilRuntime
 
-/// Feature rows and labels built from recorded feed data with model-signal's own feature code.
+/// Feature rows and labels built from recorded feed data with the feature code a plugin declares
+/// for its model (`StrategyPlugin.modelFeatures`).
 public struct Dataset: Sendable {
     public var featureNames: [String]
     /// Row-major `rows × featureNames.count`.
@@ -14,10 +14,10 @@ public struct Dataset: Sendable {
     public var labels: [Float]
     public var rows: Int { labels.count }
 
-    /// Replays `recordings` through the pool book and labels every swap that has features:
-    /// 1 when the pool's price `horizon` swaps later is higher, 0 when lower (unchanged: skipped).
-    /// Rows come out in the order the swaps happened.
-    public static func build(recordings: [(path: String, chainId: UInt64)], horizon: Int) throws -> Dataset {
+    /// Replays `recordings` through the pool book and labels every swap that has features with
+    /// the declared label `horizon` swaps later (no label: skipped). Rows come out in the order
+    /// the swaps happened.
+    public static func build(recordings: [(path: String, chainId: UInt64)], features: ModelFeatures, horizon: Int) throws -> Dataset {
         struct Pending { var order: Int; var features: [Float]; var index: Int }
         var pendingByPool: [Address: [Pending]] = [:]
         var historyByPool: [Address: [SwapPoint]] = [:]
@@ -31,7 +31,7 @@ public struct Dataset: Sendable {
                 guard e.payload.kind == "v2.swap" || e.payload.kind == "v3.swap", let last = pool.recentSwaps.last,
                       last.block == e.id.blockNumber else { return }
                 historyByPool[pool.address, default: []].append(last)
-                if let f = SwapFeatures.compute(pool.recentSwaps[...]) {
+                if let f = features.row(pool) {
                     pendingByPool[pool.address, default: []].append(Pending(order: order, features: f, index: historyByPool[pool.address]!.count - 1))
                     order += 1
                 }
@@ -41,10 +41,10 @@ public struct Dataset: Sendable {
         for (pool, items) in pendingByPool {
             let history = historyByPool[pool] ?? []
             for item in items {
-                if let y = SwapFeatures.label(history, at: item.index, horizon: horizon) { labelled.append((item.order, item.features, y)) }
+                if let y = features.label(history, item.index, horizon) { labelled.append((item.order, item.features, y)) }
             }
         }
         labelled.sort { $0.order < $1.order }
-        return Dataset(featureNames: SwapFeatures.names, features: labelled.flatMap(\.features), labels: labelled.map(\.label))
+        return Dataset(featureNames: features.names, features: labelled.flatMap(\.features), labels: labelled.map(\.label))
     }
 }

@@ -7,6 +7,7 @@ public import SigilContrib
 import SigilCore
 import SigilModels
 public import SigilRuntime
+public import SigilPluginAPI
 
 /// `sigil coordinator serve`: the coordinator's HTTP API (Hummingbird).
 ///
@@ -21,9 +22,11 @@ public import SigilRuntime
 /// - `GET /v1/totals` → `{"submissions", "accepted", "rewards"}`
 /// - `GET /health` → `ok`
 public enum CoordinatorServer {
-    /// Builds the coordinator a configuration describes (the held-out set is read once here).
-    public static func coordinator(_ c: CoordinatorConfig) throws -> Coordinator {
-        let heldOut = try Dataset.build(recordings: try ReplayRun.recordings(c.heldOut), horizon: c.horizon)
+    /// Builds the coordinator a configuration describes (the held-out rows of every registered
+    /// feature set are built once here).
+    public static func coordinator(_ c: CoordinatorConfig, plugins: PluginRegistry) throws -> Coordinator {
+        let heldOut = HeldOutSet(recordings: try ReplayRun.recordings(c.heldOut), horizon: c.horizon, plugins: plugins)
+        try heldOut.prepare()
         var policy = Coordinator.Policy()
         policy.epsilon = c.epsilon
         policy.rewardPerUpdate = c.rewardPerUpdate

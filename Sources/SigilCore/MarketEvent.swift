@@ -42,6 +42,14 @@ public struct MarketEvent: Hashable, Sendable {
         /// The top of a Hyperliquid order book (`l2Book` channel).
         case hlBook(coin: String, bestBid: String?, bestAsk: String?, bidLevels: Int, askLevels: Int, timeMs: UInt64)
 
+        /// True for events of an off-chain venue (Hyperliquid): no block, no pool.
+        public var isOffChain: Bool {
+            switch self {
+            case .hlTrade, .hlBook: true
+            default: false
+            }
+        }
+
         /// A short stable name of the event kind (`v2.swap`, `v3.mint`, …).
         public var kind: String {
             switch self {

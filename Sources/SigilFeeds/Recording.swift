@@ -1,6 +1,6 @@
 import CZlib
 import Glibc
-public import SigilCore
+import SigilCore
 
 /// A recorded feed: one websocket frame per line, exactly as it arrived, optionally gzipped
 /// (`.jsonl.gz`). The live path and the replay path share one decoder, so a recording

@@ -6,9 +6,13 @@ public enum PluginOutput: Hashable, Sendable {
     case signal(Signal)
 }
 
-/// A strategy plugin: it sees decoded market events with the pool's current state and emits
-/// signals and alerts. It never touches the network, the database or a model file; the
-/// runtime owns all of that and calls a plugin from one task at a time.
+/// A strategy plugin: it sees decoded market events with the state of the market they concern
+/// and emits signals and alerts. It never touches the network, the database or a model file;
+/// the runtime owns all of that and calls a plugin from one task at a time, in chain order.
+///
+/// Every event carries its transaction context in `event.id` (block, transaction hash and
+/// index, log index). A plugin that judges whole transactions or blocks sets `wantsBlocks` and
+/// receives every closed block's events together (`blockClosed`).
 public protocol StrategyPlugin: AnyObject {
     /// The `plugin:` name in strategies.yaml.
     static var kind: String { get }
@@ -18,19 +22,36 @@ public protocol StrategyPlugin: AnyObject {
     static var parameterSpecs: [ParameterSpec] { get }
     /// The model roles it needs (`models:` in strategies.yaml maps each to a model id).
     static var modelRoles: [String] { get }
+    /// For each model role, the features its model reads (so models can be trained and scored
+    /// without the plugin); default: none.
+    static var modelFeatures: [String: ModelFeatures] { get }
+    /// True when the plugin wants `blockClosed` calls; default false.
+    static var wantsBlocks: Bool { get }
     /// Builds the plugin from validated parameters (every spec present) and a verified model
     /// for each of its roles.
     init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws
     /// The event kinds (`MarketEvent.Payload.kind`) the plugin wants; others are not delivered.
     var eventKinds: Set<String> { get }
-    /// Handles one event (already applied to `pool`).
+    /// Handles one on-chain event (already applied to `pool`).
     func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput]
+    /// Handles one off-chain event (`hl.trade`, `hl.book`; already applied to `market`); default: nothing.
+    func handle(_ event: MarketEvent, market: MarketSnapshot) -> [PluginOutput]
+    /// Judges a closed block as a whole (only called when `wantsBlocks`); default: nothing.
+    func blockClosed(_ block: ClosedBlock) -> [PluginOutput]
     /// Replaces the model in `role` between two events (a newer verified version); false when
     /// the plugin cannot take this model.
     func replaceModel(role: String, with model: any PredictiveModel) -> Bool
 }
 
 extension StrategyPlugin {
+    public static var modelFeatures: [String: ModelFeatures] { [:] }
+
+    public static var wantsBlocks: Bool { false }
+
+    public func handle(_ event: MarketEvent, market: MarketSnapshot) -> [PluginOutput] { [] }
+
+    public func blockClosed(_ block: ClosedBlock) -> [PluginOutput] { [] }
+
     /// Replaces the model in `role` between two events (a newer verified version); returns false
     /// when the plugin cannot (the default), and the runtime then keeps the old one.
     public func replaceModel(role: String, with model: any PredictiveModel) -> Bool { false }

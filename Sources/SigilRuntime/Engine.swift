@@ -1,8 +1,8 @@
 public import SigilCore
 public import SigilPluginAPI
 
-/// The event loop's core: pool state, the strategies and their outputs, one event at a time.
-/// Feeds hand it decoded events; it returns what the strategies said, for the sinks.
+/// The event loop's core: pool and market state, the strategies and their outputs, one event at
+/// a time. Feeds hand it decoded events; it returns what the strategies said, for the sinks.
 public final class Engine {
     public struct Strategy {
         public let name: String
@@ -14,7 +14,15 @@ public final class Engine {
         public var models: [String: String] = [:]
     }
 
+    /// One chain's block whose events are being gathered for `blockClosed`.
+    struct OpenBlock {
+        var number: UInt64
+        var events: [MarketEvent] = []
+        var pools: Set<Address> = []
+    }
+
     public private(set) var book = PoolBook()
+    public private(set) var markets = MarketBook()
     public private(set) var gate: RiskGate
     /// The paper portfolio, when the configuration has one.
     public let portfolio: PaperPortfolio?
@@ -22,18 +30,28 @@ public final class Engine {
     public private(set) var eventsProcessed = 0
     public private(set) var retractions = 0
     var seen = Set<EventID>()
+    /// The strategies that judge whole blocks, and the open block of each chain.
+    let blockStrategies: [Strategy]
+    var open: [UInt64: OpenBlock] = [:]
+    var offChainEvents = 0
+
+    /// How long off-chain event identities are remembered for deduplication (source time, ms):
+    /// the feeds and the store deduplicate trades too; this bounds the engine's memory.
+    public static let offChainDedupWindowMs: UInt64 = 600_000
 
     public init(strategies: [Strategy], gate: RiskGate = RiskGate(severity: .high, blocks: 300), portfolio: PaperPortfolio? = nil) {
         self.strategies = strategies
         self.gate = gate
         self.portfolio = portfolio
+        blockStrategies = strategies.filter { type(of: $0.plugin).wantsBlocks }
     }
 
-    /// Builds the strategies a configuration names, handing each its verified models by role.
+    /// Builds the strategies a configuration names from the plugins it was loaded with, handing
+    /// each its verified models by role.
     public convenience init(config: SigilConfig, models: [String: any PredictiveModel] = [:]) throws {
         var strategies: [Strategy] = []
         for s in config.strategies {
-            guard let type = PluginCatalog.plugin(kind: s.plugin) else { throw PluginError("unknown plugin \(s.plugin)") }
+            guard let type = config.plugins.plugin(kind: s.plugin) else { throw PluginError("unknown plugin \(s.plugin)") }
             var roles: [String: any PredictiveModel] = [:]
             for (role, id) in s.models {
                 guard let m = models[id] else { throw PluginError("strategy \(s.name): model \(id) was not verified") }
@@ -71,7 +89,8 @@ public final class Engine {
     }
 
     /// Processes one event; a log seen before (same chain, block hash and log index) is
-    /// skipped, so overlapping deliveries do not produce outputs twice.
+    /// skipped, so overlapping deliveries do not produce outputs twice. An on-chain event of a
+    /// later block than the chain's open one closes that block first (`closeBlock`).
     public func process(_ event: MarketEvent) -> [OutputRecord] {
         if event.removed {
             retractions += 1
@@ -79,25 +98,71 @@ public final class Engine {
         }
         guard seen.insert(event.id).inserted else { return [] }
         eventsProcessed += 1
-        guard let pool = book.apply(event) else { return [] }
-        portfolio?.mark(pool)
+        if event.payload.isOffChain {
+            guard let market = markets.apply(event) else { return [] }
+            offChainEvents += 1
+            if offChainEvents % 4_096 == 0 {
+                forgetSeen(chainId: event.id.chainId, below: event.id.blockNumber.subtractingSaturated(Self.offChainDedupWindowMs))
+            }
+            var out: [OutputRecord] = []
+            for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
+                guard s.pools.isEmpty || s.pools.contains(market.address) else { continue }
+                for o in s.plugin.handle(event, market: market) { record(o, of: s, pool: nil, into: &out) }
+            }
+            return out
+        }
         var out: [OutputRecord] = []
+        if !blockStrategies.isEmpty {
+            let chain = event.id.chainId, number = event.id.blockNumber
+            if let current = open[chain], current.number != number { out += closeBlock(chainId: chain, through: current.number) }
+            open[chain, default: OpenBlock(number: number)].events.append(event)
+        }
+        guard let pool = book.apply(event) else { return out }
+        if !blockStrategies.isEmpty { open[event.id.chainId]?.pools.insert(pool.address) }
+        portfolio?.mark(pool)
         for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
             guard s.pools.isEmpty || s.pools.contains(pool.address) else { continue }
-            for o in s.plugin.handle(event, pool: pool) {
-                switch o {
-                case .alert(let a):
-                    gate.record(a)
-                    out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
-                case .signal(let sig):
-                    let vetoed = gate.vetoes(sig, token0: pool.token0, token1: pool.token1)
-                    out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: vetoed)))
-                    if !vetoed, let fill = portfolio?.execute(sig, pool: pool) {
-                        out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .fill(fill, side: sig.side)))
-                    }
-                }
-            }
+            for o in s.plugin.handle(event, pool: pool) { record(o, of: s, pool: pool, into: &out) }
         }
         return out
+    }
+
+    /// Closes `chainId`'s open block when its number is at most `number`: every strategy that
+    /// judges whole blocks gets its events (in chain order) and the pools they touched.
+    public func closeBlock(chainId: UInt64, through number: UInt64) -> [OutputRecord] {
+        guard let block = open[chainId], block.number <= number else { return [] }
+        open[chainId] = nil
+        let events = block.events.sorted { ($0.id.transactionIndex, $0.id.logIndex) < ($1.id.transactionIndex, $1.id.logIndex) }
+        var pools: [Address: PoolSnapshot] = [:]
+        for a in block.pools { pools[a] = book[a] }
+        let closed = ClosedBlock(chainId: chainId, number: block.number, events: events, pools: pools)
+        var out: [OutputRecord] = []
+        for s in blockStrategies {
+            for o in s.plugin.blockClosed(closed) { record(o, of: s, pool: pools[Self.pool(of: o)], into: &out) }
+        }
+        return out
+    }
+
+    static func pool(of o: PluginOutput) -> Address {
+        switch o {
+        case .alert(let a): a.pool
+        case .signal(let s): s.pool
+        }
+    }
+
+    /// One plugin output as stored records: alerts feed the risk gate; a signal is checked
+    /// against it and, when it passes on a pool, may fill in the paper portfolio.
+    func record(_ o: PluginOutput, of s: Strategy, pool: PoolSnapshot?, into out: inout [OutputRecord]) {
+        switch o {
+        case .alert(let a):
+            gate.record(a)
+            out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
+        case .signal(let sig):
+            let vetoed = gate.vetoes(sig, token0: pool?.token0, token1: pool?.token1)
+            out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: vetoed)))
+            if !vetoed, let pool, let fill = portfolio?.execute(sig, pool: pool) {
+                out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .fill(fill, side: sig.side)))
+            }
+        }
     }
 }

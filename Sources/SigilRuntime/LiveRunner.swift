@@ -68,6 +68,9 @@ public final class LiveRunner {
             _ = fresh.process(event)
             n += 1
         }
+        // Blocks the feeds had closed are closed again (their block outputs are stored already);
+        // a block above its feed's checkpoint stays open, to be completed by the feed.
+        for c in try store.checkpoints() { _ = fresh.closeBlock(chainId: c.chainId, through: c.block) }
         engine = fresh
         rebuiltEvents = n
     }
@@ -121,6 +124,14 @@ public final class LiveRunner {
         case .blockClosed(let feed, let chainId, let number, let hash):
             summary.heads += 1
             closed[feed] = number
+            // Plugins judging whole blocks see this one now; what they say is stored before the
+            // checkpoint moves (after a crash between the two, the block is closed again, and
+            // the store keeps each output once).
+            let outputs = engine.closeBlock(chainId: chainId, through: number)
+            if !outputs.isEmpty {
+                let stored = try store.store(outputs)
+                summary.tally(outputs, fresh: stored.count)
+            }
             try store.checkpoint(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
             if number % 256 == 0, number > 2_048 { engine.forgetSeen(chainId: chainId, below: number - 2_048) }
 

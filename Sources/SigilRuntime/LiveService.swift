@@ -76,10 +76,11 @@ public struct LiveService: Service {
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
         let runner = try LiveRunner(config: config, models: models, store: store)
         let resume = try runner.restore()
-        let feeds = config.feeds.compactMap { f in f.ethereum.map { EthereumLogFeed(configuration: $0, logger: logger) } }
-        let hlFeeds = config.feeds.compactMap { f in f.hyperliquid.map { HyperliquidFeed(configuration: $0, logger: logger) } }
-        var lastTrades: [String: [String: HyperliquidFeed.LastTrade]] = [:]
-        for f in hlFeeds { lastTrades[f.configuration.name] = try store.lastTrades(feed: f.configuration.name) }
+        var feeds: [(feed: any LiveFeed, resume: FeedResume)] = []
+        for f in config.feeds {
+            guard let feed = f.settings.makeLiveFeed(logger: logger) else { continue }
+            feeds.append((feed, FeedResume(chain: resume[f.name], streams: try store.lastTrades(feed: f.name))))
+        }
         onReady(runner.engine.strategies.count, runner.rebuiltEvents)
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
         let start = ContinuousClock.now
@@ -88,27 +89,16 @@ public struct LiveService: Service {
             var s = runner.summary
             s.seconds = (ContinuousClock.now - start).secondsValue
             let p = runner.engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
-            return Status(summary: s, feeds: feeds.map(\.health.snapshot) + hlFeeds.map(\.health.snapshot), rebuiltEvents: runner.rebuiltEvents,
+            return Status(summary: s, feeds: feeds.map(\.feed.health.snapshot), rebuiltEvents: runner.rebuiltEvents,
                           portfolio: p)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for feed in feeds {
-                let point = resume[feed.configuration.name]
+            for (feed, resume) in feeds {
                 group.addTask {
                     do {
-                        try await feed.run(resume: point) { sink.yield(.item($0)) }
+                        try await feed.run(from: resume) { sink.yield(.item($0)) }
                     } catch {
-                        sink.yield(.failed("feed \(feed.configuration.name): \(error)"))
-                    }
-                }
-            }
-            for feed in hlFeeds {
-                let last = lastTrades[feed.configuration.name] ?? [:]
-                group.addTask {
-                    do {
-                        try await feed.run(resume: last) { sink.yield(.item($0)) }
-                    } catch {
-                        sink.yield(.failed("feed \(feed.configuration.name): \(error)"))
+                        sink.yield(.failed("feed \(feed.name): \(error)"))
                     }
                 }
             }
@@ -122,7 +112,7 @@ public struct LiveService: Service {
                 }
             }
             defer { group.cancelAll() }
-            let names = feeds.map(\.configuration.name)
+            let names = feeds.filter { $0.feed.closesBlocks }.map(\.feed.name)
             for await input in inputs.cancelOnGracefulShutdown() {
                 switch input {
                 case .item(let item):

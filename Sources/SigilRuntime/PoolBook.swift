@@ -13,7 +13,7 @@ public struct PoolBook: Sendable {
     /// factory events), or nil for a retraction (which the caller handles) or an off-chain event.
     public mutating func apply(_ event: MarketEvent) -> PoolSnapshot? {
         // Off-chain order-book events (Hyperliquid) have no pool state.
-        guard !event.removed, !event.payload.kind.hasPrefix("hl.") else { return nil }
+        guard !event.removed, !event.payload.isOffChain else { return nil }
         let block = event.id.blockNumber
         switch event.payload {
         case .v2PairCreated(let t0, let t1, let pair, _):

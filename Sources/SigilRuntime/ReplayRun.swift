@@ -41,22 +41,9 @@ public struct ReplayRun {
         }
     }
 
-    /// Resolves a feed's chain id: configured, or from manifest.json beside the recording.
-    public static func chainId(of feed: SigilConfig.Feed) throws -> UInt64 {
-        if let id = feed.chainId { return id }
-        let manifest = URL(fileURLWithPath: feed.path).deletingLastPathComponent().appendingPathComponent("manifest.json")
-        guard let bytes = try? InputFile.bytes(manifest.path, what: "manifest", limit: 1 << 20), case let data = Data(bytes),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let id = (obj["chainId"] as? NSNumber)?.uint64Value
-        else {
-            throw FeedError(description: "feed \(feed.name): no chain_id configured and no manifest.json with a chainId beside \(feed.path)")
-        }
-        return id
-    }
-
     /// Recordings with their chain ids (each from the manifest.json beside it).
     public static func recordings(_ paths: [String]) throws -> [(path: String, chainId: UInt64)] {
-        try paths.map { ($0, try chainId(of: SigilConfig.Feed(name: $0, kind: .replay, path: $0, chainId: nil))) }
+        try paths.map { ($0, try ReplayFeed.Settings(name: $0, path: $0).resolvedChainId()) }
     }
 
     /// Processes every frame; `status` is called about once a second and at the end.
@@ -68,8 +55,9 @@ public struct ReplayRun {
         var s = Summary()
         let start = ContinuousClock.now
         var lastStatus = start
-        for feed in config.feeds {
-            let decoder = FrameDecoder(chainId: try chainId(of: feed))
+        for feed in config.feeds.compactMap(\.replay) {
+            let chainId = try feed.resolvedChainId()
+            let decoder = FrameDecoder(chainId: chainId)
             let recording = try Recording(path: feed.path)
             var pending: [OutputRecord] = []
             var storeError: (any Error)?
@@ -93,6 +81,10 @@ public struct ReplayRun {
                         s.heads += 1
                         s.lastBlock = max(s.lastBlock, h.number)
                         closed = h.number > 0 ? h.number - 1 : nil
+                        if let closed { pending += engine.closeBlock(chainId: chainId, through: closed) }
+                        // Identities of logs far below the head are forgotten, as live: a replay's
+                        // memory does not grow with the recording.
+                        if h.number % 256 == 0, h.number > 2_048 { engine.forgetSeen(chainId: chainId, below: h.number - 2_048) }
                         // A block boundary: commit what the previous block produced.
                         do { try flush(&pending, store, &s) } catch { storeError = error }
                     case .success(.otherLog):
@@ -101,8 +93,11 @@ public struct ReplayRun {
                         if let closed, e.id.blockNumber <= closed, !e.removed {
                             s.rejected[.staleBlock, default: 0] += 1
                         } else {
-                            if e.removed { s.retractions += 1 } else { s.events += 1 }
+                            // Counted after deduplication: a repeated log is not an event.
+                            let before = engine.eventsProcessed
+                            if e.removed { s.retractions += 1 }
                             pending += engine.process(e)
+                            s.events += engine.eventsProcessed - before
                         }
                     }
                     let now = ContinuousClock.now

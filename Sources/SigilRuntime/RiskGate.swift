@@ -23,7 +23,7 @@ public struct RiskGate: Sendable {
     /// alert also names WETH, which must stay tradable elsewhere).
     public mutating func record(_ alert: Alert) {
         guard alert.severity >= severity else { return }
-        let until = alert.cause.blockNumber + blocks
+        let until = alert.cause.blockNumber.addingSaturated(blocks)
         poolsVetoedUntil[alert.pool] = max(poolsVetoedUntil[alert.pool] ?? 0, until)
         for t in alert.labels.filter({ $0.label == "scam-token" }).compactMap({ Address(hex: $0.entity) }) {
             tokensVetoedUntil[t] = max(tokensVetoedUntil[t] ?? 0, until)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SigilBundle
+import SigilFeeds
 import SigilPluginAPI
 import SigilRuntime
 
@@ -21,7 +23,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             do {
-                print(try ConfigLoader.load(path: config).effectiveYAML, terminator: "")
+                print(try ConfigLoader.load(path: config, components: .bundled).effectiveYAML, terminator: "")
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(2)
@@ -30,15 +32,17 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Plugins: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the registered plugins and their parameters.")
+        static let configuration = CommandConfiguration(abstract: "List the registered plugins with their parameters, and the feed kinds.")
 
         func run() {
-            for plugin in PluginCatalog.all.sorted(by: { $0.kind < $1.kind }) {
+            for plugin in Components.bundled.plugins.all.sorted(by: { $0.kind < $1.kind }) {
                 print("\(plugin.kind): \(plugin.summary)")
                 for p in plugin.parameterSpecs {
                     print("  \(p.name) (default \(p.defaultValue)\(Self.range(p.kind))): \(p.help)")
                 }
             }
+            print("feed kinds:")
+            for feed in Components.bundled.feeds.all { print("  \(feed.kind): \(feed.summary)") }
         }
 
         static func range(_ k: ParameterSpec.Kind) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SigilBundle
 import SigilChain
 import SigilContrib
 import SigilCoordinator
@@ -81,7 +82,7 @@ struct ContributeCommand: AsyncParsableCommand {
                 o.seed = seed
                 let request = Contributor.Finetune(model: model, version: version == "latest" ? .latest : .pinned(UInt64(version)!),
                                                    baseFile: base, recordings: recordings, horizon: horizon, options: o)
-                let outcome = try await Contributor.finetune(request, registry: registry,
+                let outcome = try await Contributor.finetune(request, registry: registry, plugins: Components.bundled.plugins,
                                                              allowedPublishers: publishers.isEmpty ? nil : Set(publishers), key: key) { p in
                     Self.bar(p)
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SigilBundle
 import SigilContrib
 import SigilCoordinator
 import SigilRuntime
@@ -28,7 +29,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("sigil coordinator serve: \(error)\n".utf8))
                 throw ExitCode(2)
             }
-            let coordinator = try CoordinatorServer.coordinator(cfg)
+            let coordinator = try CoordinatorServer.coordinator(cfg, plugins: Components.bundled.plugins)
             var logger = Logger(label: "sigil-coordinator")
             logger.logLevel = .warning
             let host = cfg.host, epsilon = cfg.epsilon, ledger = cfg.ledger

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SigilBundle
 import SigilChain
 import SigilCore
 import SigilFeeds
@@ -22,7 +23,7 @@ struct InspectReplay: ParsableCommand {
         for file in files {
             let chain: UInt64
             do {
-                chain = try ReplayRun.chainId(of: .init(name: file, kind: .replay, path: file, chainId: chainId))
+                chain = try ReplayFeed.Settings(name: file, path: file, chainId: chainId).resolvedChainId()
             } catch {
                 throw ValidationError("\(error); give --chain-id")
             }

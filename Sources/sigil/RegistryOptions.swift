@@ -1,4 +1,5 @@
 import ArgumentParser
+import SigilBundle
 import SigilChain
 import SigilCore
 import SigilRuntime
@@ -29,7 +30,7 @@ struct RegistryOptions: ParsableArguments {
     /// The registry to read, and the publishers a configuration allows (empty: any).
     func resolve() throws -> (source: any ModelRegistrySource, publishers: [Address]) {
         if let config {
-            let cfg = try ConfigLoader.load(path: config)
+            let cfg = try ConfigLoader.load(path: config, components: .bundled)
             return (try cfg.registry.source(), cfg.publishers)
         }
         if let snapshot { return (try SigilConfig.Registry.snapshot(path: snapshot).source(), []) }

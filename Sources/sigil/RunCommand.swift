@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import SigilBundle
 import SigilChain
 import SigilCore
 import SigilFeeds
@@ -29,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let start = ContinuousClock.now
         let cfg: SigilConfig
-        do { cfg = try ConfigLoader.load(path: config) } catch { fail("\(error)") }
+        do { cfg = try ConfigLoader.load(path: config, components: .bundled) } catch { fail("\(error)") }
         let gate: ModelGate.Outcome
         do { gate = try await ModelGate.check(cfg) } catch { fail("refusing to start: \(error)") }
         for (name, reason) in gate.disabled.sorted(by: { $0.key < $1.key }) {
@@ -91,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func report(_ summary: ReplayRun.Summary, portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?, live: Bool = false) {
-        let cfg = (try? ConfigLoader.load(path: config))?.outputs
+        let cfg = (try? ConfigLoader.load(path: config, components: .bundled))?.outputs
         if live {
             Self.say("summary: \(summary.events) events, \(summary.heads) blocks closed")
         } else {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SigilBundle
 import SigilContrib
+import SigilPluginAPI
 import SigilRuntime
 
 /// `sigil train-model`: train a model-signal model on recorded feed data.
@@ -23,6 +25,9 @@ struct TrainModel: ParsableCommand {
     @Option(help: "Hidden units (mlp).")
     var hidden: Int = 8
 
+    @Option(help: "The plugin whose model this is: its declared features and labels are used.")
+    var plugin: String = "model-signal"
+
     @Option(help: "Label horizon: the price this many swaps later.")
     var horizon: Int = 8
 
@@ -40,7 +45,11 @@ struct TrainModel: ParsableCommand {
     }
 
     func run() throws {
-        let dataset = try Dataset.build(recordings: try ReplayRun.recordings(data), horizon: horizon)
+        guard let declared = Components.bundled.plugins.plugin(kind: plugin)?.modelFeatures.sorted(by: { $0.key < $1.key }).first else {
+            let users = Components.bundled.plugins.featureSets.map(\.plugin)
+            throw ValidationError("plugin '\(plugin)' declares no model features; plugins that do: \(users.joined(separator: ", "))")
+        }
+        let dataset = try Dataset.build(recordings: try ReplayRun.recordings(data), features: declared.value, horizon: horizon)
         var o = Trainer.Options()
         o.architecture = .init(rawValue: arch)!
         o.hidden = hidden

@@ -1,8 +1,11 @@
 import Foundation
+import SigilBundle
 import SigilChain
 import SigilContrib
 import SigilCore
 import SigilModels
+import SigilPluginAPI
+import SigilRuntime
 import SigilTestSupport
 import Testing
 
@@ -49,13 +52,16 @@ import Testing
             + "[\"\(model)\",\"\(ModelHash.sha256(weak))\",\"file://\(dir)/weak.safetensors\",\"\(c)\"]]"
         let answer = try await devnet.drive(["publish", entries])
         let registry = OnChainModelRegistry(rpc: HTTPRPCClient(url: devnet.httpURL), address: Address(hex: answer["registry"] as! String)!)
-        let heldOut = try Dataset.build(recordings: [(Peers.root + "/data/replay/sigil-scenarios.jsonl.gz", 131_277_322_940_537)], horizon: 8)
+        // The model's features come from the plugin registry, as in the coordinator.
+        let features = try #require(Components.bundled.plugins.plugin(kind: "model-signal")?.modelFeatures["signal"])
+        let heldOut = try Dataset.build(recordings: [(Peers.root + "/data/replay/sigil-scenarios.jsonl.gz", 131_277_322_940_537)],
+                                        features: features, horizon: 8)
         let ledger = try Ledger(path: dir + "/ledger.sqlite")
         // The drive script authorises development account 2 as the registry's publisher.
         let publishing = publish
             ? (publisher: RegistryPublisher(rpc: HTTPRPCClient(url: devnet.httpURL), registry: registry.address, key: try key(publisherKey)), directory: dir + "/published")
             : nil
-        let coordinator = Coordinator(registry: registry, heldOut: heldOut, policy: policy, ledger: ledger, publishing: publishing) { entry in
+        let coordinator = Coordinator(registry: registry, heldOut: HeldOutSet(heldOut), policy: policy, ledger: ledger, publishing: publishing) { entry in
             [UInt8](try Data(contentsOf: URL(fileURLWithPath: String(entry.uri.dropFirst("file://".count)))))
         }
         return Fixture(devnet: devnet, coordinator: coordinator, ledger: ledger, weak: weak, strong: strong, old: old,

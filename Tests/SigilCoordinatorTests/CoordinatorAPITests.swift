@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SigilBundle
 import SigilChain
 import SigilContrib
 import SigilCoordinator
@@ -25,7 +26,7 @@ final class PortBox: Sendable {
                                     heldOut: [Peers.root + "/data/replay/sigil-scenarios.jsonl.gz"], ledger: dir + "/ledger.sqlite")
         cfg.port = 0
         cfg.weightsDirectory = Peers.root + "/models"
-        let coordinator = try CoordinatorServer.coordinator(cfg)
+        let coordinator = try CoordinatorServer.coordinator(cfg, plugins: Components.bundled.plugins)
         let box = PortBox()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -53,7 +54,8 @@ final class PortBox: Sendable {
             let outcome = try await Contributor.finetune(
                 .init(model: "sigil/model-signal", version: .latest, baseFile: Peers.root + "/models/model-signal-logistic.safetensors",
                       recordings: [(Peers.root + "/data/replay/sigil-scenarios.jsonl.gz", 131_277_322_940_537)], options: o),
-                registry: try SigilConfig.Registry.snapshot(path: Peers.root + "/models/registry-snapshot.json").source(), key: key)
+                registry: try SigilConfig.Registry.snapshot(path: Peers.root + "/models/registry-snapshot.json").source(),
+                plugins: Components.bundled.plugins, key: key)
             #expect(try outcome.package.signer() == key.address)
             let v = try await client.submit(outcome.package)
             // Fine-tuned on the data the base was trained on, it cannot beat the base held out.

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SigilBundle
+import SigilRuntime
 import SigilChain
 import SigilContrib
 import SigilCoordinator
@@ -32,7 +34,7 @@ import Testing
     @Test func noncesThatAreHugeOrCarryControlsOrPathsAreRefused() async throws {
         try await CoordinatorAPITests.withServer { client, cfg in
             let key = try PrivateKey(bytes: [UInt8](repeating: 0, count: 31) + [3])
-            let coordinator = try CoordinatorServer.coordinator(cfg)
+            let coordinator = try CoordinatorServer.coordinator(cfg, plugins: Components.bundled.plugins)
             let hostile = [String(repeating: "n", count: 3 << 20), "a\u{0}b", "../../etc/passwd", "\u{1b}[1A\r#7 accepted reward 1000", "", "é"]
             for nonce in hostile {
                 let (m, s) = Self.manifest(nonce: nonce, key: key)
@@ -69,7 +71,7 @@ import Testing
     @Test func listingsArePaginatedAndDoNotStallTheServer() async throws {
         try await CoordinatorAPITests.withServer { client, cfg in
             let key = try PrivateKey(bytes: [UInt8](repeating: 0, count: 31) + [5])
-            let coordinator = try CoordinatorServer.coordinator(cfg)
+            let coordinator = try CoordinatorServer.coordinator(cfg, plugins: Components.bundled.plugins)
             for i in 0..<250 {
                 let (m, _) = Self.manifest(nonce: "p\(i)", key: key)
                 _ = try await coordinator.submit(manifest: m, weights: [], signature: [1, 2, 3])

@@ -1,4 +1,5 @@
 import Foundation
+import SigilBundle
 import SigilChain
 import SigilContrib
 import SigilCoordinator
@@ -17,7 +18,7 @@ import Testing
         var cfg = CoordinatorConfig(registry: .snapshot(path: Peers.root + "/models/registry-snapshot.json"),
                                     heldOut: [Peers.root + "/data/replay/sigil-scenarios.jsonl.gz"], ledger: dir + "/ledger.sqlite")
         cfg.weightsDirectory = Peers.root + "/models"
-        let coordinator = try CoordinatorServer.coordinator(cfg)
+        let coordinator = try CoordinatorServer.coordinator(cfg, plugins: Components.bundled.plugins)
         let key = try PrivateKey(bytes: [UInt8](repeating: 0, count: 31) + [6])
         let weights = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Peers.root + "/models/model-signal-logistic.safetensors")))
         let m = UpdateManifest(modelId: ModelID.parse("sigil/model-signal"), baseVersion: 1, baseHash: ModelHash.sha256(weights),

@@ -3,6 +3,7 @@ import Logging
 import SigilChain
 import SigilCore
 import SigilFeeds
+import SigilHyperliquidFeed
 import SigilTestSupport
 import Synchronization
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SigilChain
 import SigilCore
+import SigilEthereumFeed
 import SigilFeeds
 import Testing
 

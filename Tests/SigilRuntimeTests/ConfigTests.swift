@@ -1,6 +1,8 @@
 import Foundation
+import SigilBundle
 import SigilCore
 import SigilPluginAPI
+import SigilFeeds
 import SigilRuntime
 import SigilTestSupport
 import Testing
@@ -31,7 +33,7 @@ import Testing
 
     static func error(_ yaml: String, env: [String: String] = [:]) -> ConfigError? {
         do {
-            _ = try ConfigLoader.parse(yaml, file: "test.yaml", environment: env)
+            _ = try ConfigLoader.parse(yaml, file: "test.yaml", components: .bundled, environment: env)
             return nil
         } catch {
             return error
@@ -44,7 +46,7 @@ import Testing
     }
 
     @Test func theValidFileLoadsWithDefaultsFilledIn() throws {
-        let c = try ConfigLoader.parse(Self.valid, file: "test.yaml")
+        let c = try ConfigLoader.parse(Self.valid, file: "test.yaml", components: .bundled)
         #expect(c.feeds.map(\.name) == ["bundled"] && c.feeds[0].chainId == nil)
         #expect(c.strategies[0].parameters.double("min_share") == 0.6)
         #expect(c.strategies[0].parameters.int("max_age_blocks") == 7200, "default")
@@ -53,7 +55,7 @@ import Testing
     }
 
     @Test func theBundledStrategiesYamlIsValid() throws {
-        let c = try ConfigLoader.load(path: Peers.root + "/strategies.yaml")
+        let c = try ConfigLoader.load(path: Peers.root + "/strategies.yaml", components: .bundled)
         #expect(c.strategies.map(\.plugin) == ["model-signal", "rug-pull-guard"])
         #expect(c.strategies[0].models == ["signal": "sigil/model-signal"])
     }
@@ -91,7 +93,7 @@ import Testing
 
     @Test func unknownPluginListsTheRegisteredOnes() throws {
         let e = try #require(Self.error(Self.replacing("    plugin: rug-pull-guard", "    plugin: rugpull")))
-        #expect(e.line == 9 && e.message.contains("unknown plugin 'rugpull'") && e.message.contains("registered plugins: model-signal, rug-pull-guard"), "\(e)")
+        #expect(e.line == 9 && e.message.contains("unknown plugin 'rugpull'") && e.message.contains("registered plugins: model-signal, momentum, rug-pull-guard"), "\(e)")
     }
 
     @Test func aModelPluginWithoutItsModelIsRejected() throws {
@@ -102,7 +104,7 @@ import Testing
 
     @Test func environmentReferences() throws {
         let yaml = Self.replacing("  snapshot: \(Self.snapshot)", "  rpc: ${SIGIL_TEST_RPC}/v1\n  address: \"0x\(String(repeating: "12", count: 20))\"")
-        let c = try ConfigLoader.parse(yaml, file: "test.yaml", environment: ["SIGIL_TEST_RPC": "http://node:8545"])
+        let c = try ConfigLoader.parse(yaml, file: "test.yaml", components: .bundled, environment: ["SIGIL_TEST_RPC": "http://node:8545"])
         #expect(c.registry == .onChain(rpc: "http://node:8545/v1", address: Address(hex: "0x" + String(repeating: "12", count: 20))!))
         let e = try #require(Self.error(yaml))
         #expect(e.line == 6 && e.message.contains("${SIGIL_TEST_RPC}, which is not set"), "\(e)")

@@ -1,4 +1,6 @@
 import Foundation
+import SigilBundle
+import SigilFeeds
 import SigilRuntime
 import SigilTestSupport
 import Testing
@@ -14,7 +16,7 @@ import Testing
         let r = await Fuzz.run("strategies.yaml", corpus: corpus, cases: Fuzz.cases(default: 20_000),
                          dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x"]) { input in
             do {
-                _ = try ConfigLoader.parse(String(decoding: input, as: UTF8.self), file: dir + "/fuzz.yaml", environment: ["HOME": "/root"])
+                _ = try ConfigLoader.parse(String(decoding: input, as: UTF8.self), file: dir + "/fuzz.yaml", components: .bundled, environment: ["HOME": "/root"])
                 return true
             } catch let error as ConfigError {
                 #expect(error.line >= 1 && error.column >= 0 && error.file == dir + "/fuzz.yaml")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SigilBundle
 import SigilChain
 import SigilCore
 import SigilFeeds
@@ -15,7 +16,7 @@ import Testing
         let (path, dir) = try RunTests.tempConfig()
         let yaml = try String(contentsOfFile: path, encoding: .utf8)
         try edit(yaml).write(toFile: path, atomically: true, encoding: .utf8)
-        return (try ConfigLoader.load(path: path), dir)
+        return (try ConfigLoader.load(path: path, components: .bundled), dir)
     }
 
     /// The bundled recording with its second half played first: heads and swaps go back by
@@ -30,7 +31,7 @@ import Testing
         let shuffled = dir + "/backwards.jsonl"
         try (Array(lines[half...]) + Array(lines[..<half])).joined(separator: "\n").write(toFile: shuffled, atomically: true, encoding: .utf8)
         var config = config0
-        config.feeds[0] = SigilConfig.Feed(name: "backwards", kind: .replay, path: shuffled, chainId: 131_277_322_940_537)
+        config.feeds[0] = SigilConfig.Feed.replay(name: "backwards", path: shuffled, chainId: 131_277_322_940_537)
         let gate = try await ModelGate.check(config)
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
         let s = try ReplayRun.run(config: config, engine: try Engine(config: config, models: gate.verified), store: store)
@@ -202,7 +203,7 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let yaml = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: from, with: to)
             try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            #expect { try ConfigLoader.load(path: path) } throws: { error in
+            #expect { try ConfigLoader.load(path: path, components: .bundled) } throws: { error in
                 let e = error as? ConfigError
                 return e?.message.contains(want) == true && (e?.line ?? 0) > 1
             }
@@ -213,16 +214,16 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigil-cfg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect { try ConfigLoader.load(path: dir) } throws: { "\($0)".contains("is a directory") }
+        #expect { try ConfigLoader.load(path: dir, components: .bundled) } throws: { "\($0)".contains("is a directory") }
         try Data([0x66, 0x65, 0x65, 0x64, 0x73, 0x3a, 0x20, 0xc3, 0x28]).write(to: URL(fileURLWithPath: dir + "/bad.yaml"))
-        #expect { try ConfigLoader.load(path: dir + "/bad.yaml") } throws: { "\($0)".contains("invalid UTF-8 at byte 7") }
-        #expect { try ConfigLoader.load(path: dir + "/missing.yaml") } throws: { "\($0)".contains("No such file or directory") }
+        #expect { try ConfigLoader.load(path: dir + "/bad.yaml", components: .bundled) } throws: { "\($0)".contains("invalid UTF-8 at byte 7") }
+        #expect { try ConfigLoader.load(path: dir + "/missing.yaml", components: .bundled) } throws: { "\($0)".contains("No such file or directory") }
         try "not a recording\n".write(toFile: dir + "/rec.jsonl", atomically: true, encoding: .utf8)
         let (path, cdir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: cdir) }
         let yaml = try String(contentsOfFile: path, encoding: .utf8)
             .replacingOccurrences(of: "path: \(Peers.root)/data/replay/sigil-scenarios.jsonl.gz", with: "path: \(dir)/rec.jsonl")
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        #expect { try ConfigLoader.load(path: path) } throws: { "\($0)".contains("not a recording") }
+        #expect { try ConfigLoader.load(path: path, components: .bundled) } throws: { "\($0)".contains("not a recording") }
     }
 }

@@ -1,11 +1,14 @@
+import SigilBundle
+import SigilEthereumFeed
 import SigilFeeds
+import SigilHyperliquidFeed
 import SigilRuntime
 import SigilTestSupport
 import Testing
 
 @Suite struct LiveConfigTests {
     static func parse(_ feed: String) throws -> SigilConfig {
-        try ConfigLoader.parse("feeds:\n" + feed + "outputs:\n  jsonl: /tmp/x.jsonl\n  sqlite: /tmp/x.sqlite\n", file: "live.yaml")
+        try ConfigLoader.parse("feeds:\n" + feed + "outputs:\n  jsonl: /tmp/x.jsonl\n  sqlite: /tmp/x.sqlite\n", file: "live.yaml", components: .bundled)
     }
 
     static func error(_ feed: String) -> ConfigError? {
@@ -34,7 +37,7 @@ import Testing
                 reconnect: {initial: 0.5, max: 60}
 
             """)
-        let e = try #require(c.feeds.first?.ethereum)
+        let e = try #require(c.feeds.first?.settings as? EthereumLogFeed.Configuration)
         #expect(e.url == "wss://node.example/ws" && e.chainId == 1 && e.addresses.count == 1)
         #expect(e.start == .block(19_000_000) && e.confirmations == 2 && e.backfillBlocks == 500 && e.maxFrameBytes == 65_536)
         #expect(e.silenceTimeout == .milliseconds(12_500) && e.requestTimeout == .seconds(3) && e.pingInterval == .seconds(20))
@@ -43,13 +46,13 @@ import Testing
     }
 
     @Test func defaultsAreFilledIn() throws {
-        let e = try #require(try Self.parse("  - {name: a, kind: ethereum, url: \"ws://127.0.0.1:8546\"}\n").feeds.first?.ethereum)
+        let e = try #require(try Self.parse("  - {name: a, kind: ethereum, url: \"ws://127.0.0.1:8546\"}\n").feeds.first?.settings as? EthereumLogFeed.Configuration)
         #expect(e.start == .latest && e.confirmations == 0 && e.addresses.isEmpty && e.chainId == nil)
     }
 
     @Test func aHyperliquidFeedNeedsCoins() throws {
         let c = try Self.parse("  - {name: hl, kind: hyperliquid, url: \"wss://api.hyperliquid.xyz/ws\", coins: [BTC, ETH], books: false}\n")
-        let h = try #require(c.feeds.first?.hyperliquid)
+        let h = try #require(c.feeds.first?.settings as? HyperliquidFeed.Configuration)
         #expect(h.coins == ["BTC", "ETH"] && !h.books)
         #expect(c.feeds.first?.chainId == HyperliquidFeed.chainId)
         let e = try #require(Self.error("  - {name: hl, kind: hyperliquid, url: \"wss://x\"}\n"))

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SigilBundle
 import SigilChain
 import SigilCore
 import SigilFeeds
@@ -58,7 +59,7 @@ import Testing
         let (chainId, blocks) = try Self.blocks()
         let (path, dir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = try ConfigLoader.load(path: path)
+        var config = try ConfigLoader.load(path: path, components: .bundled)
         let models = try await ModelGate.check(config).verified
 
         let reference = try OutputStore(sqlitePath: dir + "/ref.sqlite", jsonlPath: dir + "/ref.jsonl")
@@ -94,7 +95,7 @@ import Testing
         let (chainId, blocks) = try Self.blocks()
         let (path, dir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try ConfigLoader.load(path: path)
+        let config = try ConfigLoader.load(path: path, components: .bundled)
         let models = try await ModelGate.check(config).verified
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
         let runner = try LiveRunner(config: config, models: models, store: store)
@@ -125,7 +126,7 @@ import Testing
         let (chainId, blocks) = try Self.blocks()
         let (path, dir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try ConfigLoader.load(path: path)
+        let config = try ConfigLoader.load(path: path, components: .bundled)
         let models = try await ModelGate.check(config).verified
         var store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
         try await Self.feed(try LiveRunner(config: config, models: models, store: store), blocks[...], chainId: chainId)

@@ -10,8 +10,8 @@ import Testing
 /// The paper fills' quotes against what the real Uniswap contracts paid in the recording.
 @Suite struct QuoteTests {
     @Test func quotesEqualWhatThePoolsPaid() throws {
-        let decoder = FrameDecoder(chainId: try ReplayRun.chainId(of: .init(name: "r", kind: .replay,
-            path: Peers.root + "/data/replay/sigil-scenarios.jsonl.gz", chainId: nil)))
+        let decoder = FrameDecoder(chainId: try ReplayFeed.Settings(name: "r",
+            path: Peers.root + "/data/replay/sigil-scenarios.jsonl.gz").resolvedChainId())
         var book = PoolBook()
         var before: [Address: PoolSnapshot] = [:]  // each pool's state before its current swap
         var checked = (v2: 0, v3: 0)

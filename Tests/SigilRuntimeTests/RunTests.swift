@@ -1,4 +1,5 @@
 import Foundation
+import SigilBundle
 import SigilCore
 import SigilRuntime
 import SigilTestSupport
@@ -28,7 +29,7 @@ import Testing
     @Test func replayStoresEveryOutputOnceAcrossRuns() async throws {
         let (path, dir) = try Self.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try ConfigLoader.load(path: path)
+        let config = try ConfigLoader.load(path: path, components: .bundled)
         #expect(config.outputs.sqlite == dir + "/out/sigil.sqlite")
         let gate = try await ModelGate.check(config)
         let counts = try Self.manifestCounts()

@@ -1,4 +1,5 @@
 import Foundation
+import SigilBundle
 import SigilChain
 import SigilCore
 import SigilFeeds
@@ -11,12 +12,12 @@ import Testing
     @Test func signalsOnRugPoolsAfterTheirAlertAreVetoedAndRecorded() async throws {
         let (path, dir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try ConfigLoader.load(path: path)
+        let config = try ConfigLoader.load(path: path, components: .bundled)
         let gate = try await ModelGate.check(config)
         #expect(gate.verified.keys.sorted() == ["sigil/model-signal"])
         let engine = try Engine(config: config, models: gate.verified)
-        let feed = config.feeds[0]
-        let decoder = FrameDecoder(chainId: try ReplayRun.chainId(of: feed))
+        let feed = try #require(config.feeds[0].replay)
+        let decoder = FrameDecoder(chainId: try feed.resolvedChainId())
         var records: [OutputRecord] = []
         try Recording(path: feed.path).forEachFrame { frame in
             if case .event(let e, _) = try decoder.decode(frame) { records += engine.process(e) }

@@ -26,7 +26,7 @@ public actor Coordinator {
     }
 
     let registry: any ModelRegistrySource
-    let heldOut: Dataset
+    let heldOut: HeldOutSet
     let policy: Policy
     nonisolated public let ledger: Ledger
     /// The current version's weights for an entry (verified here before use).
@@ -35,7 +35,7 @@ public actor Coordinator {
     /// published with a `file://` uri naming the contributor.
     let publishing: (publisher: RegistryPublisher, directory: String)?
 
-    public init(registry: any ModelRegistrySource, heldOut: Dataset, policy: Policy, ledger: Ledger,
+    public init(registry: any ModelRegistrySource, heldOut: HeldOutSet, policy: Policy, ledger: Ledger,
                 publishing: (publisher: RegistryPublisher, directory: String)? = nil,
                 weightsOf: @escaping @Sendable (RegistryEntry) throws -> [UInt8]) {
         self.publishing = publishing
@@ -139,7 +139,8 @@ public actor Coordinator {
             return try refuse(.tooFarFromBase, String(format: "relative distance %.3f, bound %.3f", relative, policy.maxRelativeDistance),
                               claimed: claimed, newHash: hash)
         }
-        let baseLoss = try Self.loss(base, heldOut), newLoss = try Self.loss(update, heldOut)
+        let data = try heldOut.dataset(for: base.featureNames)
+        let baseLoss = try Self.loss(base, data), newLoss = try Self.loss(update, data)
         v.baseLoss = baseLoss
         v.newLoss = newLoss
         v.improvement = (baseLoss - newLoss) / baseLoss

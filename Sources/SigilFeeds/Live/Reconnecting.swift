@@ -1,10 +1,10 @@
-import Logging
+public import Logging
 
-/// Runs one connection after another until cancelled: `session` connects and serves until the
+/// Runs one connection after another until cancelled (for feed implementations): `session` connects and serves until the
 /// connection fails; then, after a `backoff` delay, the next attempt. Every failure is recorded
 /// in `health` (state `stalled`, the error, a reconnect count) and logged. An error for which
 /// `isFatal` is true (a configuration the source contradicts) ends the loop instead.
-func reconnecting(backoff initial: Backoff, health: FeedHealth, logger: Logger, isFatal: (any Error) -> Bool = { _ in false },
+public func reconnecting(backoff initial: Backoff, health: FeedHealth, logger: Logger, isFatal: (any Error) -> Bool = { _ in false },
                   _ session: () async throws -> Void) async throws {
     var backoff = initial
     var rng = SystemRandomNumberGenerator()

@@ -1,7 +1,7 @@
 public import Foundation
 import SigilCore
 import SigilPluginAPI
-import SigilFeeds
+public import SigilFeeds
 import Yams
 
 /// Loads strategies.yaml strictly: a syntax error, an unknown key, a wrong type, an
@@ -12,15 +12,16 @@ public enum ConfigLoader {
     /// A configuration is a page of YAML; anything larger is not one.
     public static let maxConfigBytes = 1 << 20
 
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SigilConfig {
+    public static func load(path: String, components: Components,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SigilConfig {
         let text: String
         do { text = try InputFile.text(path, what: "configuration", limit: maxConfigBytes) } catch {
             throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the configuration: \(error.reason)")
         }
-        return try parse(text, file: path, environment: environment)
+        return try parse(text, file: path, components: components, environment: environment)
     }
 
-    public static func parse(_ text: String, file: String, environment: [String: String] = [:]) throws(ConfigError) -> SigilConfig {
+    public static func parse(_ text: String, file: String, components: Components, environment: [String: String] = [:]) throws(ConfigError) -> SigilConfig {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -35,7 +36,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
         }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        return try Builder(r: YAMLReader(file: file, environment: environment), base: base).config(root)
+        return try Builder(r: YAMLReader(file: file, environment: environment), base: base, components: components).config(root)
     }
 
     static func syntaxError(_ e: YamlError, file: String) -> ConfigError {
@@ -53,14 +54,10 @@ public enum ConfigLoader {
     struct Builder {
         let r: YAMLReader
         let base: URL
+        let components: Components
 
         func path(_ node: Node, _ what: String, mustExist: Bool) throws(ConfigError) -> String {
-            let s = try r.string(node, what)
-            let resolved = s.hasPrefix("/") ? s : base.appendingPathComponent(s).standardizedFileURL.path
-            if mustExist, !FileManager.default.fileExists(atPath: resolved) {
-                throw r.fail(node, "\(what) '\(s)' does not exist (looked for \(resolved))")
-            }
-            return resolved
+            try FeedConfigContext(reader: r, base: base).path(node, what, mustExist: mustExist)
         }
 
         func config(_ root: Node) throws(ConfigError) -> SigilConfig {
@@ -150,7 +147,7 @@ public enum ConfigLoader {
                     throw r.fail(node ?? outputsNode ?? root, "\(key) output \(file) cannot be written: \(problem)")
                 }
             }
-            var config = SigilConfig(feeds: feeds, registry: registry, publishers: publishers, models: models,
+            var config = SigilConfig(plugins: components.plugins, feeds: feeds, registry: registry, publishers: publishers, models: models,
                                      strategies: strategies, risk: risk, portfolio: portfolio, outputs: outputs)
             if let regNode = top["registry"], case .mapping(let rm) = regNode,
                let f = rm.first(where: { $0.key.scalar?.string == "follow_interval" })?.value {
@@ -174,79 +171,18 @@ public enum ConfigLoader {
             }
         }
 
-        static let replayKeys = ["name", "kind", "path", "chain_id"]
-        static let ethereumKeys = ["name", "kind", "url", "chain_id", "addresses", "from_block", "confirmations", "silence_timeout",
-                                   "request_timeout", "backfill_blocks", "max_frame_bytes", "ping_interval", "reconnect"]
-
-        static let hyperliquidKeys = ["name", "kind", "url", "coins", "books", "silence_timeout", "request_timeout", "max_frame_bytes", "reconnect"]
-
-        func backoff(_ n: Node?, _ b: inout Backoff) throws(ConfigError) {
-            guard let n else { return }
-            let rm = try r.mapping(n, "reconnect", keys: ["initial", "max"])
-            if let i = rm["initial"] { b.initial = .seconds(try r.double(i, "reconnect initial (seconds)", in: 0.001...600)) }
-            if let x = rm["max"] { b.maximum = .seconds(try r.double(x, "reconnect max (seconds)", in: 0.001...3_600)) }
-        }
-
-        func websocketURL(_ n: Node) throws(ConfigError) -> String {
-            let url = try r.string(n, "url")
-            guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
-                throw r.fail(n, "url must start with ws:// or wss:// (a live feed is a websocket), got '\(url)'")
-            }
-            return url
-        }
-
         func feed(_ f: Node, taken: Set<String>) throws(ConfigError) -> SigilConfig.Feed {
             guard case .mapping(let raw) = f else { throw r.fail(f, "a feed must be a mapping") }
-            let kindNode = raw["kind"]
-            let kindName = try kindNode.map { (n) throws(ConfigError) in try r.choice(n, "feed kind", SigilConfig.Feed.Kind.allCases.map(\.rawValue)) } ?? "replay"
-            let kind = SigilConfig.Feed.Kind(rawValue: kindName)!
-            let keys = switch kind {
-            case .replay: Self.replayKeys
-            case .ethereum: Self.ethereumKeys
-            case .hyperliquid: Self.hyperliquidKeys
+            let kindName = try raw["kind"].map { (n) throws(ConfigError) in try r.choice(n, "feed kind", components.feeds.names) } ?? ReplayFeed.kind
+            guard let kind = components.feeds.kind(kindName) else {
+                throw r.fail(f, "feed kind '\(kindName)' is not registered; registered kinds: \(components.feeds.names.joined(separator: ", "))")
             }
-            let m = try r.mapping(f, "a \(kindName) feed", keys: keys)
+            let m = try r.mapping(f, "a \(kindName) feed", keys: kind.keys)
             guard let name = m["name"] else { throw r.fail(f, "a feed needs a 'name'") }
             let feedName = try r.string(name, "feed name")
             guard !taken.contains(feedName) else { throw r.fail(name, "feed name '\(feedName)' is used twice") }
-            let chainId = try m["chain_id"].map { (n) throws(ConfigError) in UInt64(try r.int(n, "chain_id", in: 1...Int64.max)) }
-            switch kind {
-            case .replay:
-                guard let p = m["path"] else { throw r.fail(f, "a replay feed needs a 'path' to a recording") }
-                let file = try path(p, "recording", mustExist: true)
-                do throws(FeedError) { _ = try Recording(path: file) } catch { throw r.fail(p, error.description) }
-                return .init(name: feedName, kind: kind, path: file, chainId: chainId)
-            case .ethereum:
-                guard let urlNode = m["url"] else { throw r.fail(f, "an ethereum feed needs a 'url' (ws:// or wss://)") }
-                let url = try websocketURL(urlNode)
-                var c = EthereumLogFeed.Configuration(name: feedName, url: url, chainId: chainId)
-                if let a = m["addresses"] {
-                    c.addresses = try r.sequence(a, "addresses").map { (n) throws(ConfigError) in try r.address(n, "an address") }
-                }
-                if let s = m["from_block"] {
-                    if s.scalar?.string == "latest" { c.start = .latest } else { c.start = .block(UInt64(try r.int(s, "from_block", in: 0...Int64.max))) }
-                }
-                if let n = m["confirmations"] { c.confirmations = UInt64(try r.int(n, "confirmations", in: 0...1_000)) }
-                if let n = m["silence_timeout"] { c.silenceTimeout = .seconds(try r.double(n, "silence_timeout (seconds)", in: 0.1...86_400)) }
-                if let n = m["request_timeout"] { c.requestTimeout = .seconds(try r.double(n, "request_timeout (seconds)", in: 0.1...3_600)) }
-                if let n = m["backfill_blocks"] { c.backfillBlocks = UInt64(try r.int(n, "backfill_blocks", in: 1...1_000_000)) }
-                if let n = m["max_frame_bytes"] { c.maxFrameBytes = Int(try r.int(n, "max_frame_bytes", in: 1_024...(64 << 20))) }
-                if let n = m["ping_interval"] { c.pingInterval = .seconds(try r.double(n, "ping_interval (seconds)", in: 0.1...3_600)) }
-                try backoff(m["reconnect"], &c.backoff)
-                return .init(name: feedName, kind: kind, path: "", chainId: chainId, ethereum: c)
-            case .hyperliquid:
-                guard let urlNode = m["url"] else { throw r.fail(f, "a hyperliquid feed needs a 'url' (wss://api.hyperliquid.xyz/ws)") }
-                guard let coinsNode = m["coins"] else { throw r.fail(f, "a hyperliquid feed needs 'coins' (e.g. [BTC, ETH])") }
-                let coins = try r.sequence(coinsNode, "coins").map { (n) throws(ConfigError) in try r.string(n, "a coin") }
-                guard !coins.isEmpty else { throw r.fail(coinsNode, "coins is empty") }
-                var c = HyperliquidFeed.Configuration(name: feedName, url: try websocketURL(urlNode), coins: coins)
-                if let n = m["books"] { c.books = try r.bool(n, "books") }
-                if let n = m["silence_timeout"] { c.silenceTimeout = .seconds(try r.double(n, "silence_timeout (seconds)", in: 0.1...86_400)) }
-                if let n = m["request_timeout"] { c.requestTimeout = .seconds(try r.double(n, "request_timeout (seconds)", in: 0.1...3_600)) }
-                if let n = m["max_frame_bytes"] { c.maxFrameBytes = Int(try r.int(n, "max_frame_bytes", in: 1_024...(64 << 20))) }
-                try backoff(m["reconnect"], &c.backoff)
-                return .init(name: feedName, kind: kind, path: "", chainId: HyperliquidFeed.chainId, hyperliquid: c)
-            }
+            let settings = try kind.settings(name: feedName, m, node: f, context: FeedConfigContext(reader: r, base: base))
+            return SigilConfig.Feed(name: feedName, kind: kindName, settings: settings)
         }
 
         func strategy(_ n: Node, models: [SigilConfig.Model], taken: Set<String>) throws(ConfigError) -> SigilConfig.Strategy {
@@ -255,8 +191,8 @@ public enum ConfigLoader {
             let name = try r.string(nameNode, "strategy name")
             guard !taken.contains(name) else { throw r.fail(nameNode, "strategy name '\(name)' is used twice") }
             let kind = try r.string(pluginNode, "plugin")
-            guard let plugin = PluginCatalog.plugin(kind: kind) else {
-                throw r.fail(pluginNode, "unknown plugin '\(kind)'; registered plugins: \(PluginCatalog.kinds.joined(separator: ", "))")
+            guard let plugin = components.plugins.plugin(kind: kind) else {
+                throw r.fail(pluginNode, "unknown plugin '\(kind)'; registered plugins: \(components.plugins.kinds.joined(separator: ", "))")
             }
             let optional = try m["optional"].map { (b) throws(ConfigError) in try r.bool(b, "optional") } ?? false
             let pools = try m["pools"].map { (p) throws(ConfigError) in

@@ -1,5 +1,7 @@
 public import Foundation
 import SigilCore
+public import SigilFeeds
+import SigilPluginAPI
 import Yams
 
 /// The typed contents of coordinator.yaml (`sigil coordinator serve`), every default filled in.
@@ -56,7 +58,8 @@ public struct CoordinatorConfig: Sendable, Hashable {
             throw ConfigError(file: path, line: 1, column: 1, message: "YAML error: \(error)")
         }
         let r = YAMLReader(file: path, environment: environment)
-        let b = ConfigLoader.Builder(r: r, base: URL(fileURLWithPath: path).deletingLastPathComponent())
+        let b = ConfigLoader.Builder(r: r, base: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                                     components: Components(plugins: PluginRegistry([]), feeds: FeedRegistry([])))
         let top = try r.mapping(root, "the coordinator configuration", keys: keys)
         guard let regNode = top["registry"] else { throw r.fail(root, "missing key 'registry' (snapshot, or rpc with address)") }
         let registry = try b.registry(regNode, try r.mapping(regNode, "registry", keys: ["snapshot", "rpc", "address"]))

@@ -7,25 +7,7 @@ extension SigilConfig {
     public var effectiveYAML: String {
         var out = ["feeds:"]
         for f in feeds {
-            out += ["  - name: \(f.name)", "    kind: \(f.kind.rawValue)"]
-            if let e = f.ethereum {
-                var start = "latest"
-                if case .block(let n) = e.start { start = "\(n)" }
-                out += ["    url: \(e.url)", "    chain_id: \(f.chainId.map(String.init) ?? "the node's")",
-                        "    addresses: [" + e.addresses.map { "\"\($0)\"" }.joined(separator: ", ") + "]" + (e.addresses.isEmpty ? "  # every Uniswap event" : ""),
-                        "    from_block: \(start)", "    confirmations: \(e.confirmations)",
-                        "    silence_timeout: \(e.silenceTimeout.secondsValue)", "    request_timeout: \(e.requestTimeout.secondsValue)",
-                        "    backfill_blocks: \(e.backfillBlocks)", "    max_frame_bytes: \(e.maxFrameBytes)",
-                        "    ping_interval: \(e.pingInterval.secondsValue)",
-                        "    reconnect: {initial: \(e.backoff.initial.secondsValue), max: \(e.backoff.maximum.secondsValue)}"]
-            } else if let h = f.hyperliquid {
-                out += ["    url: \(h.url)", "    coins: [" + h.coins.joined(separator: ", ") + "]", "    books: \(h.books)",
-                        "    silence_timeout: \(h.silenceTimeout.secondsValue)", "    request_timeout: \(h.requestTimeout.secondsValue)",
-                        "    max_frame_bytes: \(h.maxFrameBytes)",
-                        "    reconnect: {initial: \(h.backoff.initial.secondsValue), max: \(h.backoff.maximum.secondsValue)}"]
-            } else {
-                out += ["    path: \(f.path)", "    chain_id: \(f.chainId.map(String.init) ?? "from manifest.json")"]
-            }
+            out += ["  - name: \(f.name)", "    kind: \(f.kind)"] + f.settings.effectiveYAML.map { "    " + $0 }
         }
         out.append("registry:")
         switch registry {

@@ -4,33 +4,33 @@ public import SigilPluginAPI
 
 /// The typed contents of strategies.yaml, every default filled in. Paths are resolved against
 /// the directory of the file they came from.
-public struct SigilConfig: Hashable, Sendable {
-    public struct Feed: Hashable, Sendable {
-        public init(name: String, kind: Kind, path: String, chainId: UInt64?, ethereum: EthereumLogFeed.Configuration? = nil,
-                    hyperliquid: HyperliquidFeed.Configuration? = nil) {
+public struct SigilConfig: Sendable {
+    /// One configured feed: its name, its kind and the settings its kind decoded.
+    public struct Feed: Sendable {
+        public var name: String
+        /// The `kind:` name (a registered `FeedKind`).
+        public var kind: String
+        public var settings: any FeedSettings
+
+        public init(name: String, kind: String, settings: any FeedSettings) {
             self.name = name
             self.kind = kind
-            self.path = path
-            self.chainId = chainId
-            self.ethereum = ethereum
-            self.hyperliquid = hyperliquid
+            self.settings = settings
         }
 
-        public enum Kind: String, Hashable, Sendable, CaseIterable { case replay, ethereum, hyperliquid }
-        public var name: String
-        public var kind: Kind
-        /// The recording (`replay`); empty for live feeds.
-        public var path: String
-        /// The chain id; nil means: read it from manifest.json beside the recording (replay),
-        /// or take the node's (ethereum).
-        public var chainId: UInt64?
-        /// The live connection's settings (`ethereum`).
-        public var ethereum: EthereumLogFeed.Configuration?
-        /// The live connection's settings (`hyperliquid`).
-        public var hyperliquid: HyperliquidFeed.Configuration?
+        /// A replay of the recording at `path`.
+        public static func replay(name: String, path: String, chainId: UInt64? = nil) -> Feed {
+            Feed(name: name, kind: ReplayFeed.kind, settings: ReplayFeed.Settings(name: name, path: path, chainId: chainId))
+        }
+
+        /// The replay settings, for a replay feed.
+        public var replay: ReplayFeed.Settings? { settings as? ReplayFeed.Settings }
+
+        /// The chain id its events carry, when known before it runs.
+        public var chainId: UInt64? { settings.chainId }
 
         /// True for feeds that follow a live source (they never end by themselves).
-        public var isLive: Bool { kind != .replay }
+        public var isLive: Bool { replay == nil }
     }
 
     public enum Registry: Hashable, Sendable {
@@ -79,6 +79,8 @@ public struct SigilConfig: Hashable, Sendable {
         public var sqlite: String
     }
 
+    /// The plugins the configuration was checked against (the engine builds its strategies from them).
+    public var plugins: PluginRegistry
     public var feeds: [Feed]
     public var registry: Registry
     /// Allowed publishers; empty means any.

@@ -116,10 +116,10 @@ extension OutputStore {
         }
     }
 
-    /// The last stored trade of each coin of a feed.
-    public func lastTrades(feed: String) throws -> [String: HyperliquidFeed.LastTrade] {
+    /// The last stored trade of each coin of a feed (where an off-chain feed resumes).
+    public func lastTrades(feed: String) throws -> [String: StreamCursor] {
         try db.read { db in
-            var out: [String: HyperliquidFeed.LastTrade] = [:]
+            var out: [String: StreamCursor] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT coin, tid, time_ms FROM trades t WHERE feed = ? AND time_ms = (SELECT MAX(time_ms) FROM trades WHERE feed = t.feed AND coin = t.coin)
                 """, arguments: [feed]) {
@@ -127,7 +127,7 @@ extension OutputStore {
                       let tid = Int64.fromDatabaseValue(row["tid"] as DatabaseValue),
                       let time = Int64.fromDatabaseValue(row["time_ms"] as DatabaseValue).flatMap({ UInt64(exactly: $0) })
                 else { continue }
-                out[coin] = .init(tid: UInt64(bitPattern: tid), timeMs: time)
+                out[coin] = StreamCursor(id: UInt64(bitPattern: tid), timeMs: time)
             }
             return out
         }
@@ -229,6 +229,19 @@ extension OutputStore {
 
     /// Where each feed resumes: its checkpoint and the hashes of its recent blocks (closed
     /// blocks, and blocks of journaled events).
+    /// Each chain feed's checkpoint with its chain id.
+    public func checkpoints() throws -> [(feed: String, chainId: UInt64, block: UInt64)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT feed, chain_id, block_number FROM checkpoints ORDER BY feed").map { row in
+                guard let feed = String.fromDatabaseValue(row["feed"] as DatabaseValue),
+                      let chain = Int64.fromDatabaseValue(row["chain_id"] as DatabaseValue),
+                      let block = Int64.fromDatabaseValue(row["block_number"] as DatabaseValue).flatMap({ UInt64(exactly: $0) })
+                else { throw StoreError("\(sqlitePath): a checkpoint row is malformed") }
+                return (feed, UInt64(bitPattern: chain), block)
+            }
+        }
+    }
+
     public func resumePoints() throws -> [String: ChainResumePoint] {
         try db.read { db in
             var out: [String: ChainResumePoint] = [:]

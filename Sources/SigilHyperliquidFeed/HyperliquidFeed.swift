@@ -4,6 +4,7 @@ import NIOCore
 import NIOWebSocket
 import SigilChain
 import SigilCore
+public import SigilFeeds
 import Synchronization
 import WSClient
 import WSCompression
@@ -44,16 +45,6 @@ public final class HyperliquidFeed: Sendable {
         }
     }
 
-    /// The last trade delivered for a coin.
-    public struct LastTrade: Sendable, Hashable {
-        public var tid: UInt64
-        public var timeMs: UInt64
-        public init(tid: UInt64, timeMs: UInt64) {
-            self.tid = tid
-            self.timeMs = timeMs
-        }
-    }
-
     public let configuration: Configuration
     public let health: FeedHealth
     let logger: Logger
@@ -75,7 +66,8 @@ public final class HyperliquidFeed: Sendable {
 
     /// Per-coin delivery state.
     struct State: Sendable {
-        var last: [String: LastTrade] = [:]
+        /// The last trade delivered per coin (its trade id and time).
+        var last: [String: StreamCursor] = [:]
         /// Recently delivered trade ids per coin (bounded).
         var recent: [String: (set: Set<UInt64>, order: [UInt64])] = [:]
         /// Coins whose first trades message since (re)subscribing has not arrived yet.
@@ -95,16 +87,16 @@ public final class HyperliquidFeed: Sendable {
                 r.order.removeFirst(10_000)
             }
             recent[coin] = r
-            if time >= last[coin]?.timeMs ?? 0 { last[coin] = LastTrade(tid: tid, timeMs: time) }
+            if time >= last[coin]?.timeMs ?? 0 { last[coin] = StreamCursor(id: tid, timeMs: time) }
         }
     }
 
     /// Follows the coins until cancelled. `resume`: the last trade stored per coin (from the
     /// runtime's store), so a gap across a restart is recorded too.
-    public func run(resume: [String: LastTrade], emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    public func run(resume: [String: StreamCursor], emit: @escaping @Sendable (FeedItem) -> Void) async throws {
         let state = Shared(State(rejections: FrameRejections(logger: logger)))
         state.withLock { s in
-            for (coin, t) in resume { s.remember(coin, t.tid, t.timeMs) }
+            for (coin, t) in resume { s.remember(coin, t.id, t.timeMs) }
         }
         try await reconnecting(backoff: configuration.backoff, health: health, logger: logger) {
             try await session(state, emit)
@@ -186,7 +178,7 @@ public final class HyperliquidFeed: Sendable {
                 }
                 var items: [FeedItem] = []
                 if s.awaitingFirst.remove(coin) != nil, let last = s.last[coin] {
-                    let reachesBack = trades.contains { Self.tid(of: $0) == last.tid || Self.time(of: $0) <= last.timeMs }
+                    let reachesBack = trades.contains { Self.tid(of: $0) == last.id || Self.time(of: $0) <= last.timeMs }
                     if !reachesBack, let first = trades.map({ Self.time(of: $0) }).min() {
                         items.append(.gap(feed: feed, FeedGap(stream: "trades:\(coin)", lastBeforeMs: last.timeMs, firstAfterMs: first,
                                                              reason: "reconnected; the exchange resends only recent trades")))

@@ -5,6 +5,10 @@ public import SigilPluginAPI
 /// this same code to build its dataset, so training and inference cannot drift apart.
 public enum SwapFeatures {
     public static let names = ["r1", "r4", "r16", "vol16", "ofi16", "vz16", "liq16"]
+    /// The features as the plugin API declares them (`ModelSignal.modelFeatures`).
+    public static let definition = ModelFeatures(names: names, row: { compute($0.recentSwaps[...]) },
+                                                 label: { label($0, at: $1, horizon: $2) })
+
     /// Swaps needed before the features exist.
     public static let window = 17
 

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import SigilChain
 public import SigilCore
+public import SigilFeeds
 import Synchronization
 
 /// A live Uniswap feed from an Ethereum node over ws/wss: `eth_subscribe` to `newHeads` and to

@@ -15,6 +15,8 @@ public final class ModelSignal: StrategyPlugin {
                       help: "blocks between two signals on the same pool"),
     ]
 
+    public static let modelFeatures = ["signal": SwapFeatures.definition]
+
     public let eventKinds: Set<String> = ["v2.swap", "v3.swap"]
     var model: any PredictiveModel
     let threshold: Double

@@ -1,21 +1,26 @@
 import Foundation
-import SigilCore
-import Yams
+public import Yams
+public import SigilCore
 
 /// Strict, located reading of a YAML tree: every error names file, line and column, an
 /// unknown key lists the valid ones, and `${NAME}` in a string is replaced by that
 /// environment variable (an unset one is an error).
-struct YAMLReader {
-    let file: String
-    let environment: [String: String]
+public struct YAMLReader: Sendable {
+    public let file: String
+    public let environment: [String: String]
 
-    func fail(_ node: Node?, _ message: String) -> ConfigError {
+    public init(file: String, environment: [String: String]) {
+        self.file = file
+        self.environment = environment
+    }
+
+    public func fail(_ node: Node?, _ message: String) -> ConfigError {
         let mark = node?.mark
         return ConfigError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message)
     }
 
     /// A mapping whose keys must be among `keys`; returns the values by key.
-    func mapping(_ node: Node, _ what: String, keys: [String]) throws(ConfigError) -> [String: Node] {
+    public func mapping(_ node: Node, _ what: String, keys: [String]) throws(ConfigError) -> [String: Node] {
         guard case .mapping(let m) = node else { throw fail(node, "\(what) must be a mapping of keys to values") }
         var out: [String: Node] = [:]
         for (k, v) in m {
@@ -29,47 +34,47 @@ struct YAMLReader {
         return out
     }
 
-    func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
+    public func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
         guard case .sequence(let s) = node else { throw fail(node, "\(what) must be a list") }
         return Array(s)
     }
 
-    func string(_ node: Node, _ what: String) throws(ConfigError) -> String {
+    public func string(_ node: Node, _ what: String) throws(ConfigError) -> String {
         guard let scalar = node.scalar, node.tag.rawValue == Tag.Name.str.rawValue else { throw fail(node, "\(what) must be a string") }
         return try expand(scalar.string, node, what)
     }
 
-    func int(_ node: Node, _ what: String, in range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
+    public func int(_ node: Node, _ what: String, in range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
         guard node.tag.rawValue == Tag.Name.int.rawValue, let v = node.int else { throw fail(node, "\(what) must be a whole number") }
         guard range.contains(Int64(v)) else { throw fail(node, "\(what) is \(v); it must be between \(range.lowerBound) and \(range.upperBound)") }
         return Int64(v)
     }
 
-    func double(_ node: Node, _ what: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+    public func double(_ node: Node, _ what: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard node.tag.rawValue == Tag.Name.float.rawValue || node.tag.rawValue == Tag.Name.int.rawValue, let v = node.float else { throw fail(node, "\(what) must be a number") }
         guard range.contains(v) else { throw fail(node, "\(what) is \(v); it must be between \(range.lowerBound) and \(range.upperBound)") }
         return v
     }
 
-    func bool(_ node: Node, _ what: String) throws(ConfigError) -> Bool {
+    public func bool(_ node: Node, _ what: String) throws(ConfigError) -> Bool {
         guard node.tag.rawValue == Tag.Name.bool.rawValue, let v = node.bool else { throw fail(node, "\(what) must be true or false") }
         return v
     }
 
-    func address(_ node: Node, _ what: String) throws(ConfigError) -> Address {
+    public func address(_ node: Node, _ what: String) throws(ConfigError) -> Address {
         let s = try string(node, what)
         guard let a = Address(hex: s) else { throw fail(node, "\(what) must be a 0x address of 40 hex digits, not '\(s)'") }
         return a
     }
 
-    func choice(_ node: Node, _ what: String, _ allowed: [String]) throws(ConfigError) -> String {
+    public func choice(_ node: Node, _ what: String, _ allowed: [String]) throws(ConfigError) -> String {
         let s = try string(node, what)
         guard allowed.contains(s) else { throw fail(node, "\(what) is '\(s)'; valid values: \(allowed.joined(separator: ", "))") }
         return s
     }
 
     /// Replaces `${NAME}` with the environment's value.
-    func expand(_ text: String, _ node: Node, _ what: String) throws(ConfigError) -> String {
+    public func expand(_ text: String, _ node: Node, _ what: String) throws(ConfigError) -> String {
         guard text.contains("${") else { return text }
         var out = ""
         var rest = Substring(text)

@@ -1,0 +1,25 @@
+import ModelSignal
+import Momentum
+import RugPullGuard
+import SigilFeeds
+import SigilEthereumFeed
+import SigilHyperliquidFeed
+import SigilPluginAPI
+public import SigilRuntime
+
+/// The composition root: every plugin and feed kind Sigil ships, registered here and nowhere
+/// else. A new plugin is one line in `plugins`; a new feed kind one line in `feeds`.
+extension Components {
+    public static let bundled = Components(
+        plugins: PluginRegistry([
+            ModelSignal.self,
+            Momentum.self,
+            RugPullGuard.self,
+        ]),
+        feeds: FeedRegistry([
+            ReplayFeed.self,
+            EthereumFeed.self,
+            HyperliquidFeedKind.self,
+        ])
+    )
+}

@@ -1,0 +1,32 @@
+public import SigilCore
+
+/// Every event of one closed block the plugin was shown, in chain order (transaction index,
+/// then log index), with the pools they touched as of the block's end. Handed to
+/// `StrategyPlugin.blockClosed` once no more events of the block can arrive.
+public struct ClosedBlock: Sendable {
+    public var chainId: UInt64
+    public var number: UInt64
+    public var events: [MarketEvent]
+    /// The state of each pool the block's events touched, after the block.
+    public var pools: [Address: PoolSnapshot]
+
+    public init(chainId: UInt64, number: UInt64, events: [MarketEvent], pools: [Address: PoolSnapshot]) {
+        self.chainId = chainId
+        self.number = number
+        self.events = events
+        self.pools = pools
+    }
+
+    /// The block's transactions in order, each with its events in log order.
+    public var transactions: [(hash: Hash32, index: UInt32, events: [MarketEvent])] {
+        var out: [(hash: Hash32, index: UInt32, events: [MarketEvent])] = []
+        for e in events {
+            if let last = out.last, last.hash == e.id.transactionHash {
+                out[out.count - 1].events.append(e)
+            } else {
+                out.append((e.id.transactionHash, e.id.transactionIndex, [e]))
+            }
+        }
+        return out
+    }
+}
