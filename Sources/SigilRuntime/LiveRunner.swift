@@ -123,6 +123,7 @@ public final class LiveRunner {
             summary.tally(outputs, fresh: stored.count)
         case .blockClosed(let feed, let chainId, let number, let hash):
             summary.heads += 1
+            summary.lastBlock = max(summary.lastBlock, number)
             closed[feed] = number
             // Plugins judging whole blocks see this one now; what they say is stored before the
             // checkpoint moves (after a crash between the two, the block is closed again, and

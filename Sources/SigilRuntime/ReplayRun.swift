@@ -2,13 +2,18 @@ import Foundation
 public import SigilChain
 import SigilCore
 import SigilFeeds
+public import SigilModels
 
-/// Runs a configuration's replay feeds to their end through the engine and the output store.
+/// Runs a configuration's replay feeds to their end: each recording is a source
+/// (`ReplayFeed.Source`) whose items go through the same `LiveRunner` as a live feed's, so a
+/// replay journals, closes blocks, rewinds on a reorg and commits exactly as a live run does.
 public struct ReplayRun {
     public struct Summary: Sendable {
         public var frames = 0
         public var heads = 0
+        /// Events processed (after deduplication: a log delivered twice counts once).
         public var events = 0
+        /// Events retracted by reorgs.
         public var retractions = 0
         /// Outputs retracted because a reorg removed the event that caused them.
         public var retractedOutputs = 0
@@ -46,91 +51,55 @@ public struct ReplayRun {
         try paths.map { ($0, try ReplayFeed.Settings(name: $0, path: $0).resolvedChainId()) }
     }
 
-    /// Processes every frame; `status` is called about once a second and at the end.
+    /// Plays every replay feed through a `LiveRunner` on `store`; `status` is called about once
+    /// a second and at the end. A replay starts afresh: the feed's journal and checkpoint from
+    /// an earlier run are set aside first (its stored outputs stay, and each is stored once).
     /// `shouldStop` is polled between frames; when it says so, what was processed is committed
     /// and the run ends early.
-    public static func run(config: SigilConfig, engine: Engine, store: OutputStore,
+    public static func run(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
                            shouldStop: () -> Bool = { false },
-                           status: (Summary) -> Void = { _ in }) throws -> Summary {
-        var s = Summary()
+                           status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
+        let feeds = config.feeds.compactMap(\.replay)
+        for f in feeds { try store.forget(feed: f.name) }
+        let runner = try LiveRunner(config: config, models: models, store: store)
+        _ = try runner.restore()
         let start = ContinuousClock.now
         var lastStatus = start
-        for feed in config.feeds.compactMap(\.replay) {
-            let chainId = try feed.resolvedChainId()
-            let decoder = FrameDecoder(chainId: chainId)
-            let recording = try Recording(path: feed.path)
-            var pending: [OutputRecord] = []
-            var storeError: (any Error)?
-            // The feed's last closed block: a head N closes N − 1. A log below it breaks the
-            // chain's order and is rejected (a head lower than the last is the chain moving to
-            // another branch: the closed block moves back with it).
-            var closed: UInt64?
-            let pass: Recording.Pass
-            do {
-                pass = try recording.forEachFrame { frame in
-                    guard storeError == nil, !s.stoppedEarly else { return }
-                    if s.frames % 256 == 0, shouldStop() {
-                        s.stoppedEarly = true
-                        return
-                    }
-                    s.frames += 1
-                    switch Result(catching: { () throws(FrameError) in try decoder.decode(frame) }) {
-                    case .failure(let e):
-                        s.rejected[e.reason, default: 0] += 1
-                    case .success(.head(let h, _)):
-                        s.heads += 1
-                        s.lastBlock = max(s.lastBlock, h.number)
-                        closed = h.number > 0 ? h.number - 1 : nil
-                        if let closed { pending += engine.closeBlock(chainId: chainId, through: closed) }
-                        // Identities of logs far below the head are forgotten, as live: a replay's
-                        // memory does not grow with the recording.
-                        if h.number % 256 == 0, h.number > 2_048 { engine.forgetSeen(chainId: chainId, below: h.number - 2_048) }
-                        // A block boundary: commit what the previous block produced.
-                        do { try flush(&pending, store, &s) } catch { storeError = error }
-                    case .success(.otherLog):
-                        break
-                    case .success(.event(let e, _)):
-                        if let closed, e.id.blockNumber <= closed, !e.removed {
-                            s.rejected[.staleBlock, default: 0] += 1
-                        } else {
-                            // Counted after deduplication: a repeated log is not an event.
-                            let before = engine.eventsProcessed
-                            if e.removed { s.retractions += 1 }
-                            pending += engine.process(e)
-                            s.events += engine.eventsProcessed - before
-                        }
-                    }
+        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false
+        func current() -> Summary {
+            var s = runner.summary
+            s.frames = frames
+            s.rejected.merge(rejected, uniquingKeysWith: +)
+            s.stoppedEarly = stopped
+            s.seconds = (ContinuousClock.now - start).secondsValue
+            return s
+        }
+        do {
+            for feed in feeds {
+                let base = frames
+                let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item in
+                    try runner.handle(item)
                     let now = ContinuousClock.now
                     if now - lastStatus >= .seconds(1) {
                         lastStatus = now
-                        s.seconds = (now - start).secondsValue
-                        status(s)
+                        status(current())
                     }
                 }
-            } catch {
-                // What was read before the fault is kept: committed, then the run fails.
-                if storeError == nil { try flush(&pending, store, &s) }
-                if let p = engine.portfolio, storeError == nil { try store.savePortfolio(p, block: s.lastBlock) }
-                throw storeError ?? error
+                frames = base + pass.frames
+                rejected.merge(pass.rejected, uniquingKeysWith: +)
+                if pass.stoppedEarly {
+                    stopped = true
+                    break
+                }
             }
-            if pass.oversize > 0 {
-                s.frames += pass.oversize
-                s.rejected[.oversize, default: 0] += pass.oversize
-            }
-            if let storeError { throw storeError }
-            try flush(&pending, store, &s)
-            if s.stoppedEarly { break }
+        } catch {
+            // What was processed is committed; the portfolio is saved with it when the store can.
+            if let p = runner.engine.portfolio, !(error is StoreError) { try? store.savePortfolio(p, block: runner.summary.lastBlock) }
+            throw error
         }
-        if let p = engine.portfolio { try store.savePortfolio(p, block: s.lastBlock) }
-        s.seconds = (ContinuousClock.now - start).secondsValue
+        if let p = runner.engine.portfolio { try store.savePortfolio(p, block: runner.summary.lastBlock) }
+        let s = current()
         status(s)
-        return s
-    }
-
-    static func flush(_ pending: inout [OutputRecord], _ store: OutputStore, _ s: inout Summary) throws {
-        guard !pending.isEmpty else { return }
-        let fresh = try store.store(pending)
-        s.tally(pending, fresh: fresh.count)
-        pending.removeAll(keepingCapacity: true)
+        return (s, runner)
     }
 }

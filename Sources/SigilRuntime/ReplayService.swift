@@ -40,12 +40,12 @@ public struct ReplayService: Service {
     }
 
     public func run() async throws {
-        let engine = try Engine(config: config, models: models)
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        onReady(engine.strategies.count)
-        let summary = try ReplayRun.run(config: config, engine: engine, store: store,
-                                        shouldStop: { Task.isShuttingDownGracefully }, status: status)
+        onReady(config.strategies.count)
+        let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
+                                                  shouldStop: { Task.isShuttingDownGracefully }, status: status)
         try store.close()
+        let engine = runner.engine
         let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
         outcome.value.withLock { $0 = Outcome(summary: summary, strategies: engine.strategies.count, portfolio: p) }
     }

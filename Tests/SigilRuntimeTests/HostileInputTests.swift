@@ -34,7 +34,7 @@ import Testing
         config.feeds[0] = SigilConfig.Feed.replay(name: "backwards", path: shuffled, chainId: 131_277_322_940_537)
         let gate = try await ModelGate.check(config)
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        let s = try ReplayRun.run(config: config, engine: try Engine(config: config, models: gate.verified), store: store)
+        let s = try ReplayRun.run(config: config, models: gate.verified, store: store).summary
         try store.close()
         #expect(s.frames == lines.count)
         #expect(s.events > 5_000)
@@ -158,7 +158,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let gate = try await ModelGate.check(config)
         var store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        _ = try ReplayRun.run(config: config, engine: try Engine(config: config, models: gate.verified), store: store)
+        _ = try ReplayRun.run(config: config, models: gate.verified, store: store).summary
         try store.close()
         let full = try String(contentsOfFile: config.outputs.jsonl, encoding: .utf8)
         var lines = full.split(separator: "\n").map(String.init)

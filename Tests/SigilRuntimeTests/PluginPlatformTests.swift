@@ -55,7 +55,7 @@ final class BlockAudit: StrategyPlugin {
         let config = try ConfigLoader.load(path: path, components: .bundled)
         let gate = try await ModelGate.check(config)
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        let summary = try ReplayRun.run(config: config, engine: try Engine(config: config, models: gate.verified), store: store)
+        let summary = try ReplayRun.run(config: config, models: gate.verified, store: store).summary
         try store.close()
         #expect(summary.newOutputs == 632)
         let jsonl = try InputFile.bytes(config.outputs.jsonl, what: "outputs", limit: 1 << 26)
@@ -113,7 +113,7 @@ final class BlockAudit: StrategyPlugin {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let config = try Self.auditConfig(dir)
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        _ = try ReplayRun.run(config: config, engine: try Engine(config: config), store: store)
+        _ = try ReplayRun.run(config: config, models: [:], store: store)
         try store.close()
         let replayed = try Self.alerts(config.outputs.sqlite)
 

@@ -36,7 +36,7 @@ import Testing
         var first = 0
         for run in 1...2 {
             let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-            let summary = try ReplayRun.run(config: config, engine: try Engine(config: config, models: gate.verified), store: store)
+            let summary = try ReplayRun.run(config: config, models: gate.verified, store: store).summary
             #expect(summary.events == counts.logs && summary.frames == counts.frames && summary.rejected.isEmpty)
             #expect(summary.alertsBySeverity == ["critical": 3])
             if run == 1 { first = summary.newOutputs }

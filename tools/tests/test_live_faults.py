@@ -100,8 +100,33 @@ def test_half_open_connection_is_detected_within_the_silence_timeout(node, tmp_p
         bot.stop()
 
 
+def record_frames(node) -> tuple:
+    """A recorder subscribed like the bot, with the logs from before it subscribed written first
+    as notification frames of its logs subscription (what the bot gets by backfilling)."""
+    from sigiltools.scenarios import TOPICS, Recorder
+    rec = Recorder(node.ws_url)
+    rec.start()
+    head = int(node.rpc.call("eth_blockNumber"), 16)
+    history = node.rpc.call("eth_getLogs", {"fromBlock": "0x0", "toBlock": hex(head), "topics": [list(TOPICS.values())]})
+    return rec, history
+
+
+def write_recording(rec, history, path):
+    """The recorder's frames, the earlier logs first, as a replay recording."""
+    with rec.cond:
+        frames = list(rec.frames)
+    sub = next(json.loads(f)["params"]["subscription"] for f in frames if "parentHash" not in f)
+    with open(path, "w") as f:
+        for log in history:
+            f.write(json.dumps({"jsonrpc": "2.0", "method": "eth_subscription", "params": {"subscription": sub, "result": log}}) + "\n")
+        for frame in frames:
+            f.write(frame + "\n")
+    return len(history) + len(frames)
+
+
 def test_reorgs_of_depth_one_to_three_retract_and_replace(node, tmp_path):
     out = str(tmp_path / "out")
+    rec, history = record_frames(node)
     bot = Bot(write_config(tmp_path / "live.yaml", node.ws_url, out))
     try:
         bot.wait_ready()
@@ -130,6 +155,23 @@ def test_reorgs_of_depth_one_to_three_retract_and_replace(node, tmp_path):
         assert feed_number(bot.final_feed_line(), "rewinds") >= 3
         lines = [json.loads(l) for l in open(os.path.join(out, "outputs.jsonl"))]
         assert sum(1 for l in lines if l["type"] == "retraction") == retraction_rows
+
+        # The same frames, recorded, through replay: the same outputs, retracted the same way.
+        rec.wait_for_head(last + 1)
+        frames = write_recording(rec, history, tmp_path / "recorded.jsonl")
+        chain_id = int(node.rpc.call("eth_chainId"), 16)
+        replay_out = str(tmp_path / "replay")
+        config = open(tmp_path / "live.yaml").read().split("registry:")[1].replace(out, replay_out)
+        with open(tmp_path / "replay.yaml", "w") as f:
+            f.write(f"feeds:\n  - name: recorded\n    path: {tmp_path}/recorded.jsonl\n    chain_id: {chain_id}\nregistry:{config}")
+        replay = Bot(str(tmp_path / "replay.yaml"))
+        assert replay.wait(120) == 0, replay.text()
+        live_rows, replay_rows = outputs_of(out), outputs_of(replay_out)
+        print(f"replay of {frames} recorded frames: {len(replay_rows)} outputs, "
+              f"{sum(r[2] for r in replay_rows)} retracted (live: {len(live_rows)}, {sum(r[2] for r in live_rows)})")
+        assert [(k, r) for k, _, r in replay_rows] == [(k, r) for k, _, r in live_rows]
+        with db(replay_out) as c:
+            assert c.execute("SELECT COUNT(*) FROM retractions").fetchone()[0] == retraction_rows
     finally:
         bot.stop()
 

@@ -35,21 +35,23 @@ public struct FrameDecoder: Sendable {
     public func decodeKeepingLog(_ frame: String) throws(FrameError) -> (Decoded, EthLog?) {
         var text = frame
         return try text.withUTF8 { buf in
-            Result { () throws(FrameError) -> (Decoded, EthLog?) in
-                let raw = UnsafeRawBufferPointer(buf)
-                if case .log(let sub, let log) = try NotificationScanner.scan(raw) {
-                    do throws(ChainError) {
-                        if let event = try UniswapEvents.decode(log, chainId: chainId) {
-                            return (.event(event, subscription: sub), log.owned)
-                        }
-                        return (.otherLog(log.owned, subscription: sub), nil)
-                    } catch {
-                        throw FrameError(.abiMismatch, error.description)
-                    }
-                }
-                return (try decode(raw), nil)
-            }
+            Result { () throws(FrameError) -> (Decoded, EthLog?) in try decodeKeepingLog(UnsafeRawBufferPointer(buf)) }
         }.get()
+    }
+
+    /// `decodeKeepingLog` on a frame's bytes.
+    public func decodeKeepingLog(_ raw: UnsafeRawBufferPointer) throws(FrameError) -> (Decoded, EthLog?) {
+        if case .log(let sub, let log) = try NotificationScanner.scan(raw) {
+            do throws(ChainError) {
+                if let event = try UniswapEvents.decode(log, chainId: chainId) {
+                    return (.event(event, subscription: sub), log.owned)
+                }
+                return (.otherLog(log.owned, subscription: sub), nil)
+            } catch {
+                throw FrameError(.abiMismatch, error.description)
+            }
+        }
+        return (try decode(raw), nil)
     }
 
     public func decode(_ frame: String) throws(FrameError) -> Decoded {

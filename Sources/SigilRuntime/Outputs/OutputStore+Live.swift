@@ -39,6 +39,16 @@ extension OutputStore {
         return fresh
     }
 
+    /// Sets aside a feed's journal, checkpoint and block hashes (a replay starting afresh); its
+    /// stored outputs stay.
+    public func forget(feed: String) throws {
+        try write { db in
+            for table in ["events", "checkpoints", "blocks"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE feed = ?", arguments: [feed])
+            }
+        }
+    }
+
     /// Moves a feed's checkpoint to a closed block (and saves the portfolio with it).
     public func checkpoint(feed: String, chainId: UInt64, block: UInt64, hash: Hash32, portfolio: PaperPortfolio?) throws {
         try write { db in
