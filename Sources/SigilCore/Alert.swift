@@ -1,6 +1,6 @@
 /// A fraud or risk finding, in the shape detection bots already use (Forta findings).
 public struct Alert: Hashable, Sendable {
-    public enum Severity: String, Sendable, CaseIterable, Comparable {
+    public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
         case info, low, medium, high, critical
 
         public static func < (a: Severity, b: Severity) -> Bool {

@@ -4,7 +4,7 @@
 /// frame, a backfill overlapping a subscription) dedups, while the same log index in a block
 /// that replaced a reorged one does not. Block number and transaction hash ride along for
 /// ordering and display.
-public struct EventID: Hashable, Sendable, CustomStringConvertible {
+public struct EventID: Hashable, Sendable, Codable, CustomStringConvertible {
     public var chainId: UInt64
     public var blockHash: Hash32
     public var logIndex: UInt32

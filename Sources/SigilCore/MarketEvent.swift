@@ -2,7 +2,7 @@
 ///
 /// `removed` is true when the node retracted the log (a reorg dropped its block): consumers
 /// treat such an event as a retraction of the one with the same `id`.
-public struct MarketEvent: Hashable, Sendable {
+public struct MarketEvent: Hashable, Sendable, Codable {
     public var id: EventID
     /// The contract that emitted the log: a pool, pair or factory.
     public var emitter: Address
@@ -17,7 +17,7 @@ public struct MarketEvent: Hashable, Sendable {
     }
 
     /// What happened, with every field of the event exactly as logged.
-    public enum Payload: Hashable, Sendable {
+    public enum Payload: Hashable, Sendable, Codable {
         /// Uniswap V2 `Swap(address indexed sender, uint amount0In, uint amount1In, uint amount0Out, uint amount1Out, address indexed to)`.
         case v2Swap(sender: Address, to: Address, amount0In: UInt256, amount1In: UInt256, amount0Out: UInt256, amount1Out: UInt256)
         /// Uniswap V2 `Sync(uint112 reserve0, uint112 reserve1)`.

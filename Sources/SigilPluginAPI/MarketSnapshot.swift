@@ -3,7 +3,7 @@ public import SigilCore
 /// What the runtime knows of one off-chain market (a Hyperliquid coin), as a plugin sees it:
 /// read-only, current as of the event being handled (that event already applied). The
 /// off-chain counterpart of `PoolSnapshot`.
-public struct MarketSnapshot: Hashable, Sendable {
+public struct MarketSnapshot: Hashable, Sendable, Codable {
     /// The venue (`hyperliquid`).
     public var venue: String
     /// The coin (`BTC`).
@@ -40,7 +40,7 @@ public struct MarketSnapshot: Hashable, Sendable {
 }
 
 /// One off-chain trade as plugins see it.
-public struct TradePoint: Hashable, Sendable {
+public struct TradePoint: Hashable, Sendable, Codable {
     public var timeMs: UInt64
     public var price: Double
     public var size: Double

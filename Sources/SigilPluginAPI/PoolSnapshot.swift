@@ -2,8 +2,8 @@ public import SigilCore
 
 /// What the runtime knows of one pool, as a plugin sees it: read-only, current as of the
 /// event being handled (that event already applied).
-public struct PoolSnapshot: Hashable, Sendable {
-    public enum DEX: String, Hashable, Sendable { case uniswapV2 = "uniswap-v2", uniswapV3 = "uniswap-v3" }
+public struct PoolSnapshot: Hashable, Sendable, Codable {
+    public enum DEX: String, Hashable, Sendable, Codable { case uniswapV2 = "uniswap-v2", uniswapV3 = "uniswap-v3" }
 
     public var address: Address
     public var dex: DEX
@@ -67,7 +67,7 @@ public struct PoolSnapshot: Hashable, Sendable {
 }
 
 /// One swap as the features see it.
-public struct SwapPoint: Hashable, Sendable {
+public struct SwapPoint: Hashable, Sendable, Codable {
     public var block: UInt64
     /// token1 per token0 (raw units) after the swap.
     public var price: Double

@@ -13,7 +13,14 @@ public enum PluginOutput: Hashable, Sendable {
 /// Every event carries its transaction context in `event.id` (block, transaction hash and
 /// index, log index). A plugin that judges whole transactions or blocks sets `wantsBlocks` and
 /// receives every closed block's events together (`blockClosed`).
+///
+/// A plugin that remembers anything between events keeps it in `state`, a `Codable` value:
+/// the runtime snapshots it with the engine (at a closed block) and sets it back on a restart or
+/// a reorg, then replays only the events after the snapshot. A stateless plugin leaves `State`
+/// at its default.
 public protocol StrategyPlugin: AnyObject {
+    /// What the plugin remembers between events.
+    associatedtype State: Codable = NoPluginState
     /// The `plugin:` name in strategies.yaml.
     static var kind: String { get }
     /// One line on what the plugin does.
@@ -41,6 +48,20 @@ public protocol StrategyPlugin: AnyObject {
     /// Replaces the model in `role` between two events (a newer verified version); false when
     /// the plugin cannot take this model.
     func replaceModel(role: String, with model: any PredictiveModel) -> Bool
+    /// Everything the plugin remembers; setting it restores a snapshot.
+    var state: State { get set }
+}
+
+/// The state of a plugin that remembers nothing between events.
+public struct NoPluginState: Codable, Sendable, Hashable {
+    public init() {}
+}
+
+extension StrategyPlugin where State == NoPluginState {
+    public var state: NoPluginState {
+        get { NoPluginState() }
+        set {}
+    }
 }
 
 extension StrategyPlugin {

@@ -12,23 +12,27 @@ public final class Engine {
         public let pools: Set<Address>
         /// Model role → model id.
         public var models: [String: String] = [:]
+        public var parameters = ParameterValues([:])
     }
 
     /// One chain's block whose events are being gathered for `blockClosed`.
-    struct OpenBlock {
+    struct OpenBlock: Codable {
         var number: UInt64
         var events: [MarketEvent] = []
         var pools: Set<Address> = []
     }
 
-    public private(set) var book = PoolBook()
-    public private(set) var markets = MarketBook()
-    public private(set) var gate: RiskGate
+    public internal(set) var book = PoolBook()
+    public internal(set) var markets = MarketBook()
+    public internal(set) var gate: RiskGate
     /// The paper portfolio, when the configuration has one.
     public let portfolio: PaperPortfolio?
     public let strategies: [Strategy]
-    public private(set) var eventsProcessed = 0
-    public private(set) var retractions = 0
+    /// What the strategies are (name, plugin, parameters, pools, models): a snapshot is only
+    /// restored into an engine with the same strategies.
+    let strategiesFingerprint: String
+    public internal(set) var eventsProcessed = 0
+    public internal(set) var retractions = 0
     var seen = Set<EventID>()
     /// The strategies that judge whole blocks, and the open block of each chain.
     let blockStrategies: [Strategy]
@@ -44,6 +48,9 @@ public final class Engine {
         self.gate = gate
         self.portfolio = portfolio
         blockStrategies = strategies.filter { type(of: $0.plugin).wantsBlocks }
+        strategiesFingerprint = strategies.map { s in
+            "\(s.name)|\(s.kind)|\(s.pools.sorted())|\(s.models.sorted { $0.key < $1.key })|\(s.parameters.values.sorted { $0.key < $1.key })"
+        }.joined(separator: ";")
     }
 
     /// Builds the strategies a configuration names from the plugins it was loaded with, handing
@@ -58,7 +65,7 @@ public final class Engine {
                 roles[role] = m
             }
             strategies.append(Strategy(name: s.name, kind: s.plugin, plugin: try type.init(parameters: s.parameters, models: roles),
-                                       pools: Set(s.pools), models: s.models))
+                                       pools: Set(s.pools), models: s.models, parameters: s.parameters))
         }
         let portfolio = config.portfolio.map {
             PaperPortfolio(cashToken: $0.cashToken, decimals: $0.cashDecimals, cash: $0.cash, tradeSize: $0.tradeSize)

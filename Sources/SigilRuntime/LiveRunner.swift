@@ -4,14 +4,17 @@ import SigilCore
 public import SigilFeeds
 public import SigilModels
 
-/// The live event loop's state: the engine, the store, and what the feeds said, handled one
-/// item at a time from one task.
+/// The event loop's state: the engine, the store, and what the feeds (live or replay) said,
+/// handled one item at a time from one task.
 ///
 /// Every item is committed before the next is handled: processed events go into the journal in
 /// the same transaction as the outputs they caused; a closed block moves the feed's checkpoint.
-/// The engine's state is a function of the journal, so a restart (`restore`) and a reorg
-/// (`.rewind`) both rebuild it by replaying the journal's standing events through fresh
-/// strategies, their outputs already stored.
+/// The engine's state is a function of the journal: every `snapshotEvery` closed blocks it is
+/// snapshotted (plugins' `state` included), and a restart (`restore`) or a reorg (`.rewind`)
+/// restores the newest snapshot that includes no retracted event and replays only the journal
+/// after it through the strategies, their outputs already stored. The journal is pruned below
+/// the oldest kept snapshot, `pruneDepth` blocks down, so restart and rewind cost and the
+/// store's size stay flat however long the bot runs.
 public final class LiveRunner {
     let config: SigilConfig
     /// The models in use by id (a newer verified version replaces its entry, so a rebuild uses it).
@@ -24,10 +27,24 @@ public final class LiveRunner {
     /// Events replayed from the journal by the last rebuild.
     public private(set) var rebuiltEvents = 0
 
-    public init(config: SigilConfig, models: [String: NeuralModel], store: OutputStore) throws {
+    /// Closed blocks between two engine snapshots (0: none).
+    public let snapshotEvery: Int
+    /// Snapshots kept; the journal is pruned below the oldest of them, `pruneDepth` blocks
+    /// under the newest closed block.
+    public let snapshotsKept: Int
+    public let pruneDepth: UInt64
+    var closedSinceSnapshot = 0
+    /// The snapshot the last rebuild started from (its block and journal position), if any.
+    public private(set) var restoredSnapshot: (block: UInt64, seq: Int64)?
+
+    public init(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
+                snapshotEvery: Int = 256, snapshotsKept: Int = 4, pruneDepth: UInt64 = 4_096) throws {
         self.config = config
         self.models = models
         self.store = store
+        self.snapshotEvery = snapshotEvery
+        self.snapshotsKept = snapshotsKept
+        self.pruneDepth = pruneDepth
         engine = try Engine(config: config, models: models)
     }
 
@@ -42,10 +59,25 @@ public final class LiveRunner {
     /// Journal entries set aside by the last rebuild (unreadable or undecodable), with why.
     public private(set) var quarantinedByRebuild: [String] = []
 
+    /// Rebuilds the engine: from the newest snapshot and the journal after it, or (no snapshot,
+    /// or one that does not fit the configuration) from the whole journal.
     func rebuild() throws {
-        let fresh = try Engine(config: config, models: models)
+        var fresh = try Engine(config: config, models: models)
+        var after: Int64 = 0
+        restoredSnapshot = nil
+        if let snap = try store.latestSnapshot() {
+            do {
+                try fresh.restore(snap.data)
+                after = snap.seq
+                restoredSnapshot = (snap.block, snap.seq)
+            } catch {
+                // A snapshot of other strategies or another format: the journal is the truth.
+                try store.dropSnapshots()
+                fresh = try Engine(config: config, models: models)
+            }
+        }
         var n = 0
-        let (entries, unreadable) = try store.journal()
+        let (entries, unreadable) = try store.journal(after: after)
         for u in unreadable {
             try quarantine(seq: u.seq, feed: u.feed, chainId: u.chainId, blockNumber: u.blockNumber, logIndex: u.logIndex, cause: nil,
                            reason: "the journal row cannot be read back: \(u.reason)")
@@ -134,6 +166,12 @@ public final class LiveRunner {
                 summary.tally(outputs, fresh: stored.count)
             }
             try store.checkpoint(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
+            closedSinceSnapshot += 1
+            if snapshotEvery > 0, closedSinceSnapshot >= snapshotEvery {
+                closedSinceSnapshot = 0
+                try store.saveSnapshot(seq: try store.journalSeq(), feed: feed, block: number, data: try engine.snapshot(), keep: snapshotsKept)
+                if number > pruneDepth { try store.pruneJournal(feed: feed, below: number - pruneDepth) }
+            }
             if number % 256 == 0, number > 2_048 { engine.forgetSeen(chainId: chainId, below: number - 2_048) }
 
         case .rewind(let feed, let chainId, let toBlock):

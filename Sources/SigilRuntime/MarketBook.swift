@@ -6,7 +6,7 @@ public import SigilPluginAPI
 public struct MarketBook: Sendable {
     public private(set) var markets: [Address: MarketSnapshot] = [:]
 
-    public init() {}
+    public init(markets: [Address: MarketSnapshot] = [:]) { self.markets = markets }
 
     public subscript(address: Address) -> MarketSnapshot? { markets[address] }
 

@@ -36,6 +36,23 @@ public final class PaperPortfolio {
         balances = [cashToken: cash * scale]
     }
 
+    /// Balances, marks and the fill count: what a snapshot keeps (the configuration is not).
+    public struct State: Codable, Sendable {
+        public var balances: [Address: Double]
+        public var marks: [Address: Double]
+        public var fills: Int
+    }
+
+    /// The portfolio's state, for engine snapshots; setting it restores one.
+    public var state: State {
+        get { State(balances: balances, marks: marks, fills: fills) }
+        set {
+            balances = newValue.balances
+            marks = newValue.marks
+            fills = newValue.fills
+        }
+    }
+
     /// The token a pool trades against cash, when it pairs one with cash.
     func base(of pool: PoolSnapshot) -> Address? {
         guard let t0 = pool.token0, let t1 = pool.token1 else { return nil }

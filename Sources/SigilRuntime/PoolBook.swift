@@ -5,7 +5,7 @@ public import SigilPluginAPI
 public struct PoolBook: Sendable {
     public private(set) var pools: [Address: PoolSnapshot] = [:]
 
-    public init() {}
+    public init(pools: [Address: PoolSnapshot] = [:]) { self.pools = pools }
 
     public subscript(address: Address) -> PoolSnapshot? { pools[address] }
 

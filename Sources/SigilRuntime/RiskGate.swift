@@ -13,6 +13,23 @@ public struct RiskGate: Sendable {
     public private(set) var tokensVetoedUntil: [Address: UInt64] = [:]
     public private(set) var vetoes = 0
 
+    /// What the gate remembers (the configuration's severity and duration are not part of it).
+    public struct Vetoes: Codable, Sendable {
+        public var pools: [Address: UInt64]
+        public var tokens: [Address: UInt64]
+        public var count: Int
+    }
+
+    /// The vetoes in force, for engine snapshots; setting it restores them.
+    public var vetoState: Vetoes {
+        get { Vetoes(pools: poolsVetoedUntil, tokens: tokensVetoedUntil, count: vetoes) }
+        set {
+            poolsVetoedUntil = newValue.pools
+            tokensVetoedUntil = newValue.tokens
+            vetoes = newValue.count
+        }
+    }
+
     public init(severity: Alert.Severity, blocks: UInt64) {
         self.severity = severity
         self.blocks = blocks

@@ -25,10 +25,15 @@ extension OutputStore {
         let fresh = try write { db in
             for e in events {
                 let l = e.log
+                // A retracted event delivered again (the chain came back to its block) is journaled
+                // anew, at the end: the journal's order stays the order of processing, which
+                // snapshots rely on.
+                try db.execute(sql: "DELETE FROM events WHERE chain_id = ? AND block_hash = ? AND log_index = ? AND retracted = 1",
+                               arguments: [Int64(bitPattern: chainId), "\(l.blockHash)", Int64(l.logIndex)])
                 try db.execute(sql: """
                     INSERT INTO events (feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index,
                         address, topics, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (chain_id, block_hash, log_index) DO UPDATE SET retracted = 0 WHERE retracted = 1
+                    ON CONFLICT (chain_id, block_hash, log_index) DO NOTHING
                     """, arguments: [feed, Int64(bitPattern: chainId), try Self.int64(l.blockNumber, "blockNumber"), "\(l.blockHash)", Int64(l.logIndex),
                                      "\(l.transactionHash)", Int64(l.transactionIndex), "\(l.address)",
                                      l.topics.map { String("\($0)".dropFirst(2)) }.joined(), Data(l.data), e.event.payload.kind])
@@ -46,6 +51,8 @@ extension OutputStore {
             for table in ["events", "checkpoints", "blocks"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE feed = ?", arguments: [feed])
             }
+            // Every snapshot covers the feed's events too.
+            try db.execute(sql: "DELETE FROM snapshots")
         }
     }
 
@@ -70,6 +77,11 @@ extension OutputStore {
         let (events, lines) = try write { db -> (Int, [String]) in
             let above = try Self.int64(toBlock, "rewind target")
             let chain = Int64(bitPattern: chainId)
+            // Snapshots that include a retracted event no longer describe the chain.
+            if let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM events WHERE feed = ? AND chain_id = ? AND block_number > ? AND retracted = 0",
+                                              arguments: [feed, chain, above]) {
+                try db.execute(sql: "DELETE FROM snapshots WHERE seq >= ?", arguments: [first])
+            }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT o.key, o.type, o.strategy, o.block_number, o.block_hash, o.log_index, o.transaction_hash, e.feed
                 FROM outputs o JOIN events e ON e.chain_id = o.chain_id AND e.block_hash = o.block_hash AND e.log_index = o.log_index
@@ -161,14 +173,14 @@ extension OutputStore {
         public var reason: String
     }
 
-    /// Every journaled event that stands (not retracted, not quarantined), in the order it was
-    /// processed, and the rows that could not be read back.
-    public func journal() throws -> (entries: [JournalEntry], unreadable: [UnreadableEntry]) {
+    /// Every journaled event after `seq` that stands (not retracted, not quarantined), in the
+    /// order it was processed, and the rows that could not be read back.
+    public func journal(after seq: Int64 = 0) throws -> (entries: [JournalEntry], unreadable: [UnreadableEntry]) {
         try db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT seq, feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index, address, topics, data
-                FROM events WHERE retracted = 0 AND quarantined = 0 ORDER BY seq
-                """)
+                FROM events WHERE seq > ? AND retracted = 0 AND quarantined = 0 ORDER BY seq
+                """, arguments: [seq])
             var out: [JournalEntry] = []
             var bad: [UnreadableEntry] = []
             while let row = try rows.next() {

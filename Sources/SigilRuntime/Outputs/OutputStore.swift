@@ -105,6 +105,12 @@ public final class OutputStore {
                     block_number INTEGER, log_index INTEGER, reason TEXT NOT NULL, at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v6-snapshots") { db in
+            try db.execute(sql: """
+                CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, feed TEXT NOT NULL, block_number INTEGER NOT NULL, data BLOB NOT NULL,
+                    at REAL NOT NULL);
+                """)
+        }
         do {
             try migrator.migrate(db)
             jsonl = try JSONLFile(path: jsonlPath)

@@ -21,7 +21,12 @@ public final class ModelSignal: StrategyPlugin {
     var model: any PredictiveModel
     let threshold: Double
     let cooldown: UInt64
-    var lastSignal: [Address: UInt64] = [:]
+    /// The block of the last signal per pool.
+    public struct State: Codable, Sendable {
+        public var lastSignal: [Address: UInt64] = [:]
+    }
+
+    public var state = State()
 
     public init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws {
         guard let m = models["signal"] else { throw PluginError("model-signal needs a model in the role 'signal'") }
@@ -37,13 +42,13 @@ public final class ModelSignal: StrategyPlugin {
         let block = event.id.blockNumber
         // Blocks come from outside and may go backwards (a reorg, a faulty recording): a swap at or
         // below the last signal's block is within the cooldown, never an underflow.
-        if let last = lastSignal[pool.address], block.subtractingSaturated(last) < cooldown { return [] }
+        if let last = state.lastSignal[pool.address], block.subtractingSaturated(last) < cooldown { return [] }
         guard let features = SwapFeatures.compute(pool.recentSwaps[...]),
               let p = try? model.predict(features, rows: 1).first, p.isFinite
         else { return [] }
         let side: Signal.Side
         if Double(p) >= threshold { side = .buy } else if Double(p) <= 1 - threshold { side = .sell } else { return [] }
-        lastSignal[pool.address] = block
+        state.lastSignal[pool.address] = block
         let confidence = side == .buy ? Double(p) : 1 - Double(p)
         var meta = ["probabilityUp": "\(p)", "asset": pool.token0.map { "\($0)" } ?? ""]
         for (name, value) in zip(SwapFeatures.names, features) { meta[name] = "\(value)" }

@@ -23,7 +23,11 @@ public final class Momentum: StrategyPlugin {
     let threshold: Double
     let cooldown: Int
     /// Events seen per market since its last signal.
-    var sinceSignal: [Address: Int] = [:]
+    public struct State: Codable, Sendable {
+        public var sinceSignal: [Address: Int] = [:]
+    }
+
+    public var state = State()
 
     public init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws {
         lookback = Int(parameters.int("lookback"))
@@ -45,15 +49,15 @@ public final class Momentum: StrategyPlugin {
     }
 
     func judge(prices: some BidirectionalCollection<Double>, market: Address, cause: MarketEvent, metadata: [String: String]) -> [PluginOutput] {
-        let seen = (sinceSignal[market] ?? cooldown) + 1
-        sinceSignal[market] = seen
+        let seen = (state.sinceSignal[market] ?? cooldown) + 1
+        state.sinceSignal[market] = seen
         guard seen > cooldown, prices.count > lookback,
               let now = prices.last, case let then = prices[prices.index(prices.endIndex, offsetBy: -(lookback + 1))],
               then > 0, now > 0, now.isFinite, then.isFinite
         else { return [] }
         let change = now / then - 1
         guard abs(change) >= threshold else { return [] }
-        sinceSignal[market] = 0
+        state.sinceSignal[market] = 0
         var meta = metadata
         meta["change"] = "\(change)"
         meta["price"] = "\(now)"

@@ -37,10 +37,20 @@ public final class RugPullGuard: StrategyPlugin {
 
     public let parameters: Parameters
     public let eventKinds: Set<String> = ["v2.burn", "v3.burn"]
-    /// Recent removals per pool: (block, share of peak).
-    var removals: [Address: [(block: UInt64, shareOfPeak: Double)]] = [:]
-    /// Pools already alerted (one alert per pool).
-    var alerted: Set<Address> = []
+    /// One liquidity removal: its block and the share of the pool's peak it took.
+    public struct Removal: Codable, Sendable, Hashable {
+        public var block: UInt64
+        public var shareOfPeak: Double
+    }
+
+    public struct State: Codable, Sendable {
+        /// Recent removals per pool.
+        public var removals: [Address: [Removal]] = [:]
+        /// Pools already alerted (one alert per pool).
+        public var alerted: Set<Address> = []
+    }
+
+    public var state = State()
 
     public init(parameters: Parameters = Parameters()) {
         self.parameters = parameters
@@ -55,7 +65,7 @@ public final class RugPullGuard: StrategyPlugin {
     }
 
     public func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {
-        guard !alerted.contains(pool.address), let age = pool.age(at: event.id.blockNumber), age <= parameters.maxAgeBlocks else {
+        guard !state.alerted.contains(pool.address), let age = pool.age(at: event.id.blockNumber), age <= parameters.maxAgeBlocks else {
             return []
         }
         let removed: Double, before: Double
@@ -75,12 +85,12 @@ public final class RugPullGuard: StrategyPlugin {
         let share = removed / before
         let peak = max(pool.peakLiquidity, before)
         // A removal recorded at a higher block than this one (blocks out of order) still counts.
-        var recent = (removals[pool.address] ?? []).filter { event.id.blockNumber.subtractingSaturated($0.block) <= parameters.windowBlocks }
-        recent.append((event.id.blockNumber, removed / peak))
-        removals[pool.address] = recent
+        var recent = (state.removals[pool.address] ?? []).filter { event.id.blockNumber.subtractingSaturated($0.block) <= parameters.windowBlocks }
+        recent.append(Removal(block: event.id.blockNumber, shareOfPeak: removed / peak))
+        state.removals[pool.address] = recent
         let windowShare = recent.reduce(0) { $0 + $1.shareOfPeak }
         guard share >= parameters.minShare || windowShare >= parameters.minShare else { return [] }
-        alerted.insert(pool.address)
+        state.alerted.insert(pool.address)
         let pulled = max(share, windowShare)
         let percent = Int((pulled * 100).rounded())
         var addresses = [pool.address]
