@@ -1,4 +1,5 @@
 // swift-tools-version: 6.2
+import Foundation
 import PackageDescription
 
 /// One set of Swift settings for every target (see DESIGN.md).
@@ -8,6 +9,28 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// Every plugin is a folder under plugins/ (see README, "Write a plugin"): `Sources` is a target
+/// of the folder's name, `Tests` its test target, and the composition root (SigilBundle) depends
+/// on it. Adding a plugin touches only its folder and its registration line in SigilBundle.
+let plugins: [String] = {
+    let dir = Context.packageDirectory + "/plugins"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: "\(dir)/\($0)/Sources") }.sorted()
+}()
+
+let pluginTargets: [Target] = plugins.flatMap { name -> [Target] in
+    var targets: [Target] = [
+        .target(name: name, dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/\(name)/Sources", swiftSettings: swiftSettings),
+    ]
+    if FileManager.default.fileExists(atPath: Context.packageDirectory + "/plugins/\(name)/Tests") {
+        targets.append(.testTarget(
+            name: name + "Tests",
+            dependencies: [.target(name: name), "SigilPluginAPI", "SigilCore", "SigilChain", "SigilFeeds", "SigilRuntime", "SigilTestSupport"],
+            path: "plugins/\(name)/Tests", swiftSettings: swiftSettings))
+    }
+    return targets
+}
 
 let package = Package(
     name: "sigil",
@@ -58,9 +81,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "SigilPluginAPI", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
-        .target(name: "RugPullGuard", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/RugPullGuard/Sources", swiftSettings: swiftSettings),
-        .target(name: "ModelSignal", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/ModelSignal/Sources", swiftSettings: swiftSettings),
-        .target(name: "Momentum", dependencies: ["SigilPluginAPI", "SigilCore"], path: "plugins/Momentum/Sources", swiftSettings: swiftSettings),
         .target(
             name: "SigilRuntime",
             dependencies: [
@@ -113,8 +133,8 @@ let package = Package(
         // The composition root: the bundled plugins and feed kinds, registered in one place.
         .target(
             name: "SigilBundle",
-            dependencies: ["SigilRuntime", "SigilFeeds", "SigilPluginAPI", "SigilEthereumFeed", "SigilHyperliquidFeed",
-                           "ModelSignal", "Momentum", "RugPullGuard"],
+            dependencies: ["SigilRuntime", "SigilFeeds", "SigilPluginAPI", "SigilEthereumFeed", "SigilHyperliquidFeed"]
+                + plugins.map { .target(name: $0) },
             swiftSettings: swiftSettings
         ),
         .target(
@@ -148,14 +168,6 @@ let package = Package(
         ),
         .target(name: "SigilTestSupport", dependencies: ["SigilCore"], path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
-        // One test target per plugin, beside its sources.
-        .testTarget(name: "MomentumTests", dependencies: ["Momentum", "SigilPluginAPI", "SigilCore"], path: "plugins/Momentum/Tests",
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "ModelSignalTests", dependencies: ["ModelSignal", "SigilPluginAPI", "SigilCore"], path: "plugins/ModelSignal/Tests",
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "RugPullGuardTests",
-                    dependencies: ["RugPullGuard", "SigilPluginAPI", "SigilCore", "SigilChain", "SigilFeeds", "SigilRuntime", "SigilTestSupport"],
-                    path: "plugins/RugPullGuard/Tests", swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",
             dependencies: ["SigilRuntime", "SigilBundle", "SigilPluginAPI", "SigilChain", "SigilFeeds", "SigilEthereumFeed",
@@ -194,5 +206,5 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ]
+    ] + pluginTargets
 )
