@@ -116,6 +116,15 @@ public struct UpdatePackage: Sendable {
     /// The address the signature recovers to (a valid package names it as `contributor`).
     public func signer() throws(ChainError) -> Address { try PersonalMessage.signer(of: manifestBytes, signature: signature) }
 
+    /// Throws unless the package was signed by `address` and names it as the contributor (what
+    /// `contribute submit` checks before sending a package in someone's name).
+    public func checkSigned(by address: Address) throws {
+        let signer = try signer()
+        guard signer == address, manifest.contributor == address else {
+            throw ContribError("the package is signed by \(signer) for \(manifest.contributor), not by this keystore's \(address)")
+        }
+    }
+
     public func write(to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data(weights).write(to: URL(fileURLWithPath: dir + "/" + Self.weightsFile))

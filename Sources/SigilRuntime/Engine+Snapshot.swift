@@ -34,14 +34,17 @@ extension Engine {
         return d
     }
 
-    /// The engine's state as bytes (JSON).
-    public func snapshot() throws -> Data {
+    /// The engine's state as bytes (JSON), taken when `chainId`'s block `closed` has just closed:
+    /// that chain's identities at or below it are left out (a feed resumes after its checkpoint
+    /// and the runner refuses events of closed blocks, so they cannot come again).
+    public func snapshot(chainId: UInt64, closed: UInt64) throws -> Data {
         let enc = Self.encoder()
         func state<P: StrategyPlugin>(_ p: P) throws -> Data { try enc.encode(p.state) }
         var plugins: [String: Data] = [:]
         for s in strategies { plugins[s.name] = try state(s.plugin) }
         let snap = Snapshot(strategies: strategiesFingerprint, pools: book.pools, markets: markets.markets, vetoes: gate.vetoState,
-                            portfolio: portfolio?.state, seen: Array(seen), open: open, eventsProcessed: eventsProcessed,
+                            portfolio: portfolio?.state,
+                            seen: seen.filter { $0.chainId != chainId || $0.blockNumber > closed }, open: open, eventsProcessed: eventsProcessed,
                             retractions: retractions, offChainEvents: offChainEvents, plugins: plugins)
         return try enc.encode(snap)
     }

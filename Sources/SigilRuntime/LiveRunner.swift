@@ -169,7 +169,8 @@ public final class LiveRunner {
             closedSinceSnapshot += 1
             if snapshotEvery > 0, closedSinceSnapshot >= snapshotEvery {
                 closedSinceSnapshot = 0
-                try store.saveSnapshot(seq: try store.journalSeq(), feed: feed, block: number, data: try engine.snapshot(), keep: snapshotsKept)
+                try store.saveSnapshot(seq: try store.journalSeq(), feed: feed, block: number, data: try engine.snapshot(chainId: chainId, closed: number),
+                                      keep: snapshotsKept)
                 if number > pruneDepth { try store.pruneJournal(feed: feed, below: number - pruneDepth) }
             }
             if number % 256 == 0, number > 2_048 { engine.forgetSeen(chainId: chainId, below: number - 2_048) }

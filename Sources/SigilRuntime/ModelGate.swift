@@ -11,6 +11,13 @@ public struct ModelGate {
         public var verified: [String: NeuralModel] = [:]
         /// Strategies disabled because a model failed, with the reason.
         public var disabled: [String: String] = [:]
+
+        /// `config` without the disabled strategies: what runs.
+        public func enabled(in config: SigilConfig) -> SigilConfig {
+            var c = config
+            c.strategies.removeAll { disabled[$0.name] != nil }
+            return c
+        }
     }
 
     /// Why the bot refuses to start.

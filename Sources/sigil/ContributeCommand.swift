@@ -26,7 +26,7 @@ struct ContributeCommand: AsyncParsableCommand {
         var model: String
 
         @Option(help: "The base version, or 'latest'.")
-        var version: String = "latest"
+        var version: ModelVersionSelector = .latest
 
         @Option(help: "The base weights file (default: the registry entry's uri, when it is a local file).")
         var base: String?
@@ -66,7 +66,6 @@ struct ContributeCommand: AsyncParsableCommand {
             guard (1...10_000).contains(epochs), (1...1_000_000).contains(batchSize), learningRate > 0, weightDecay >= 0 else {
                 throw ValidationError("--epochs 1…10000, --batch-size ≥ 1, --learning-rate > 0, --weight-decay ≥ 0")
             }
-            if version != "latest", UInt64(version) == nil { throw ValidationError("--version must be a number or 'latest'") }
         }
 
         func run() async throws {
@@ -80,7 +79,7 @@ struct ContributeCommand: AsyncParsableCommand {
                 o.learningRate = learningRate
                 o.weightDecay = weightDecay
                 o.seed = seed
-                let request = Contributor.Finetune(model: model, version: version == "latest" ? .latest : .pinned(UInt64(version)!),
+                let request = Contributor.Finetune(model: model, version: version,
                                                    baseFile: base, recordings: recordings, horizon: horizon, options: o)
                 let outcome = try await Contributor.finetune(request, registry: registry, plugins: Components.bundled.plugins,
                                                              allowedPublishers: publishers.isEmpty ? nil : Set(publishers), key: key) { p in
@@ -129,10 +128,7 @@ struct ContributeCommand: AsyncParsableCommand {
             do {
                 let key = try KeystoreFile.open(keystore, password: try password.source())
                 let p = try UpdatePackage.read(from: package)
-                let signer = try p.signer()
-                guard signer == key.address, p.manifest.contributor == key.address else {
-                    throw ContribError("the package is signed by \(signer) for \(p.manifest.contributor), not by this keystore's \(key.address)")
-                }
+                try p.checkSigned(by: key.address)
                 let v = try await CoordinatorClient(baseURL: coordinator).submit(p)
                 print(CoordinatorClient.line(v))
                 if v["verdict"] as? String != "accepted" { throw ExitCode(1) }
@@ -152,16 +148,15 @@ struct ContributeCommand: AsyncParsableCommand {
         var coordinator: String = ProcessInfo.processInfo.environment["SIGIL_COORDINATOR"] ?? "http://127.0.0.1:8600"
 
         @Option(help: "Only this contributor's submissions.")
-        var contributor: String?
+        var contributor: Address?
 
         func validate() throws {
-            if let c = contributor, Address(hex: c) == nil { throw ValidationError("--contributor must be a 0x address of 40 hex digits") }
         }
 
         func run() async throws {
             let client = CoordinatorClient(baseURL: coordinator)
             do {
-                let rows = try await client.submissions(contributor: contributor.flatMap { Address(hex: $0) })
+                let rows = try await client.submissions(contributor: contributor)
                 for r in rows { print(CoordinatorClient.line(r)) }
                 let t = try await client.totals()
                 print(TerminalText.escaped("ledger: \(t["submissions"] ?? 0) submissions, \(t["accepted"] ?? 0) accepted, rewards \(t["rewards"] ?? 0)"))

@@ -36,29 +36,15 @@ struct KeyCommand: AsyncParsableCommand {
         var keystore: String
 
         @Option(help: "Key derivation: scrypt (geth's standard, n=2^18), light (scrypt n=2^12), or pbkdf2 (262144 rounds).")
-        var kdf: String = "scrypt"
+        var kdf: Keystore.KDFPreset = .scrypt
 
         @OptionGroup var password: PasswordOptions
 
         func run() async throws {
-            let kdf: Keystore.KDF
-            switch self.kdf {
-            case "scrypt": kdf = .standard
-            case "light": kdf = .light
-            case "pbkdf2": kdf = .pbkdf2(iterations: 262_144)
-            default: throw ValidationError("--kdf must be scrypt, light or pbkdf2")
-            }
             do {
                 let pw = try KeystoreFile.password(from: try password.source(), confirm: true)
-                var bytes = [UInt8](repeating: 0, count: 32)
-                var rng = SystemRandomNumberGenerator()
-                var key: PrivateKey?
-                while key == nil {
-                    for i in bytes.indices { bytes[i] = rng.next() }
-                    key = try? PrivateKey(bytes: bytes)
-                }
-                try KeystoreFile.write(try Keystore.encrypt(key!, password: pw, kdf: kdf), to: keystore)
-                print("\(key!.address)  written to \(keystore) (\(self.kdf))")
+                let address = try KeystoreFile.create(at: keystore, password: pw, kdf: kdf.kdf)
+                print("\(address)  written to \(keystore) (\(kdf.rawValue))")
             } catch let e as ChainError {
                 FileHandle.standardError.write(Data("sigil key new: \(e)\n".utf8))
                 throw ExitCode(1)

@@ -30,14 +30,13 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let start = ContinuousClock.now
         let cfg: SigilConfig
-        do { cfg = try ConfigLoader.load(path: config, components: .bundled) } catch { fail("\(error)") }
+        do { cfg = try ConfigLoader.load(path: config, components: .bundled) } catch { throw fail("\(error)") }
         let gate: ModelGate.Outcome
-        do { gate = try await ModelGate.check(cfg) } catch { fail("refusing to start: \(error)") }
+        do { gate = try await ModelGate.check(cfg) } catch { throw fail("refusing to start: \(error)") }
         for (name, reason) in gate.disabled.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("sigil run: WARNING strategy \(name) is disabled: \(reason)\n".utf8))
         }
-        var enabled = cfg
-        enabled.strategies.removeAll { gate.disabled[$0.name] != nil }
+        let enabled = gate.enabled(in: cfg)
 
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
@@ -58,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
                 for f in st.feeds { Self.say("  " + Self.describe(f)) }
             }
             try await runGroup(service, logger)
-            guard let outcome = box.outcome else { fail("the run ended without a result") }
+            guard let outcome = box.outcome else { throw fail("the run ended without a result") }
             report(outcome.summary, portfolio: outcome.portfolio, live: true)
             for f in outcome.feeds { Self.say("  " + Self.describe(f)) }
             Self.say("  retracted by reorgs: \(outcome.summary.retractions) events, \(outcome.summary.retractedOutputs) outputs; gaps: \(outcome.summary.gaps)")
@@ -69,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
         }
         try await runGroup(service, logger)
-        guard let outcome = box.outcome else { fail("the run ended without a result") }
+        guard let outcome = box.outcome else { throw fail("the run ended without a result") }
         if outcome.summary.stoppedEarly { Self.say("stopped by a shutdown signal; everything processed so far is stored") }
         report(outcome.summary, portfolio: outcome.portfolio)
     }
@@ -80,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        do { try await group.run() } catch { fail("\(error)") }
+        do { try await group.run() } catch { throw fail("\(error)") }
     }
 
     /// One line on a live feed's health.
@@ -117,8 +116,9 @@ struct RunCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    func fail(_ message: String) -> Never {
+    /// Says why the run cannot go on; the caller throws the exit code (2).
+    func fail(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("sigil run: \(message)\n".utf8))
-        Foundation.exit(2)
+        return ExitCode(2)
     }
 }

@@ -20,7 +20,7 @@ struct TrainModel: ParsableCommand {
     var out: String
 
     @Option(help: "logistic or mlp.")
-    var arch: String = "logistic"
+    var arch: Trainer.Options.Architecture = .logistic
 
     @Option(help: "Hidden units (mlp).")
     var hidden: Int = 8
@@ -38,7 +38,6 @@ struct TrainModel: ParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard let _ = Trainer.Options.Architecture(rawValue: arch) else { throw ValidationError("--arch must be logistic or mlp") }
         guard (1...256).contains(hidden), (1...10_000).contains(epochs), (1...1000).contains(horizon) else {
             throw ValidationError("--hidden 1…256, --epochs 1…10000, --horizon 1…1000")
         }
@@ -51,14 +50,14 @@ struct TrainModel: ParsableCommand {
         }
         let dataset = try Dataset.build(recordings: try ReplayRun.recordings(data), features: declared.value, horizon: horizon)
         var o = Trainer.Options()
-        o.architecture = .init(rawValue: arch)!
+        o.architecture = arch
         o.hidden = hidden
         o.epochs = epochs
         o.seed = seed
         let (bytes, r) = try Trainer.train(dataset, o)
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: out))
-        print("\(out): \(arch), \(dataset.rows) rows (\(r.trainRows) train, \(r.validationRows) validation), best epoch \(r.bestEpoch) of \(r.epochsRun)")
+        print("\(out): \(arch.rawValue), \(dataset.rows) rows (\(r.trainRows) train, \(r.validationRows) validation), best epoch \(r.bestEpoch) of \(r.epochsRun)")
         print(String(format: "  loss train %.4f validation %.4f; accuracy train %.3f validation %.3f (always-up %.3f)",
                      r.trainLoss, r.validationLoss, r.trainAccuracy, r.validationAccuracy, r.validationBaseRate))
     }

@@ -24,40 +24,35 @@ struct VerifyModel: AsyncParsableCommand {
     var model: String
 
     @Option(help: "A version number, or 'latest'.")
-    var version: String = "latest"
+    var version: ModelVersionSelector = .latest
 
     @OptionGroup var registryOptions: RegistryOptions
 
     @Option(name: .customLong("publisher"), help: "An allowed publisher address; repeat for several.")
-    var publishers: [String] = []
+    var publishers: [Address] = []
 
     @Flag(help: "Print the verdict as JSON.")
     var json = false
 
-    func validate() throws {
-        if version != "latest", UInt64(version) == nil { throw ValidationError("--version must be a number or 'latest'") }
-        for p in publishers where Address(hex: p) == nil { throw ValidationError("--publisher \(p) is not an address") }
-    }
-
     func run() async throws {
         let source: any ModelRegistrySource
         let allowedFromConfig: [Address]
-        do { (source, allowedFromConfig) = try registryOptions.resolve() } catch { fail("\(error)") }
-        let selector: ModelVersionSelector = version == "latest" ? .latest : .pinned(UInt64(version)!)
+        do { (source, allowedFromConfig) = try registryOptions.resolve() } catch { throw fail("\(error)") }
+        let selector = version
         let id = ModelID.parse(model)
         let entry: RegistryEntry
         do {
             entry = try await source.entry(model: id, version: selector)
         } catch {
-            fail("model \(model) (\(id)) version \(selector): \(error)")
+            throw fail("model \(model) (\(id)) version \(selector): \(error)")
         }
-        let listed = publishers.compactMap { Address(hex: $0) } + allowedFromConfig
+        let listed = publishers + allowedFromConfig
         let allowed = listed.isEmpty ? nil : Set(listed)
         let result: ModelVerification
         do {
             result = try ModelVerification.check(file: file, against: entry, allowedPublishers: allowed)
         } catch {
-            fail(error.description)
+            throw fail(error.description)
         }
         if json {
             let obj: [String: Any] = [
@@ -76,8 +71,9 @@ struct VerifyModel: AsyncParsableCommand {
         if !result.isMatch { throw ExitCode(1) }
     }
 
-    func fail(_ message: String) -> Never {
+    /// Says why the check could not be made; the caller throws the exit code (2).
+    func fail(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("sigil verify-model: \(message)\n".utf8))
-        Foundation.exit(2)
+        return ExitCode(2)
     }
 }

@@ -72,3 +72,29 @@ import Testing
         }
     }
 }
+
+/// A consumer that stops reading: the client's notification buffer fills, and the next frame
+/// ends the connection with a named failure (a feed then reconnects and backfills) instead of
+/// being dropped without a word.
+@Suite struct NotificationOverflowTests {
+    @Test func aFullNotificationBufferEndsTheConnectionNeverDropsSilently() async throws {
+        let devnet = try await DevnetProcess()
+        let http = HTTPRPCClient(url: devnet.httpURL)
+        let ws = WebSocketRPCClient(url: devnet.wsURL, logger: Logger(label: "test"), bufferedNotifications: 4)
+        let running = Task { try? await ws.run() }
+        defer { running.cancel() }
+        try await ws.waitUntilConnected()
+        _ = try await ws.call("eth_subscribe", ["newHeads"])
+        // Ten heads with nobody reading: four fit, the fifth overflows and ends the connection.
+        _ = try await http.call("sigil_mine", [.int(10)])
+        for _ in 0..<200 where !ws.overflowed { try await Task.sleep(for: .milliseconds(50)) }
+        _ = await running.value
+        #expect(ws.overflowed)
+        let failure = ws.failure.map { "\($0)" } ?? "the connection did not end"
+        #expect(failure.contains("notification buffer full: 4 frames wait unread"), "\(failure)")
+        // What was buffered before the overflow is still handed over, then the stream ends.
+        var buffered = 0
+        for await _ in ws.notifications { buffered += 1 }
+        #expect(buffered == 4)
+    }
+}

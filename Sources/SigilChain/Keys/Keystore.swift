@@ -8,6 +8,24 @@ public import SigilCore
 /// with a Keccak-256 MAC that detects a wrong password before anything is used.
 public enum Keystore {
     /// How the encryption key is derived from the password.
+    /// The key derivations `sigil key new` offers by name.
+    public enum KDFPreset: String, Sendable, CaseIterable {
+        /// geth's standard scrypt (n = 2^18).
+        case scrypt
+        /// scrypt n = 2^12 (geth's light).
+        case light
+        /// PBKDF2-HMAC-SHA256, 262,144 rounds.
+        case pbkdf2
+
+        public var kdf: KDF {
+            switch self {
+            case .scrypt: .standard
+            case .light: .light
+            case .pbkdf2: .pbkdf2(iterations: 262_144)
+            }
+        }
+    }
+
     public enum KDF: Sendable, Hashable {
         /// scrypt with cost `n` (a power of two), block size `r`, parallelism `p`.
         case scrypt(n: Int, r: Int, p: Int)

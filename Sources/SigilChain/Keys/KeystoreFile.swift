@@ -1,6 +1,6 @@
 public import Foundation
 import Glibc
-import SigilCore
+public import SigilCore
 
 /// Where a keystore's password comes from, and how keystore files are written and read: the
 /// password from a 0600 file, an environment variable, or a prompt on the terminal (echo off);
@@ -58,6 +58,14 @@ public enum KeystoreFile {
         var c: UInt8 = 0
         while Glibc.read(fd, &c, 1) == 1, c != 0x0a { bytes.append(c) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Generates a key and writes it encrypted to a new keystore at `path` (0600, never replacing
+    /// a file); returns its address.
+    public static func create(at path: String, password: String, kdf: Keystore.KDF) throws(ChainError) -> Address {
+        let key = PrivateKey.random()
+        try write(try Keystore.encrypt(key, password: password, kdf: kdf), to: path)
+        return key.address
     }
 
     /// Writes a keystore to `path`, readable by its owner only; an existing file is never replaced.

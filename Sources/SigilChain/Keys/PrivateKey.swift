@@ -5,6 +5,17 @@ public import SigilCore
 public struct PrivateKey: Sendable, CustomStringConvertible {
     private let secret: [UInt8]
 
+    /// A new key from the system's random number generator (drawn again in the negligible case
+    /// of a value that is not a valid key).
+    public static func random() -> PrivateKey {
+        var rng = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 32)
+        while true {
+            for i in bytes.indices { bytes[i] = rng.next() }
+            if let key = try? PrivateKey(bytes: bytes) { return key }
+        }
+    }
+
     /// A key from its 32 big-endian bytes; rejects zero and values not below the curve order.
     public init(bytes: [UInt8]) throws(ChainError) {
         guard bytes.count == 32 else { throw ChainError(.key("a private key is 32 bytes")) }

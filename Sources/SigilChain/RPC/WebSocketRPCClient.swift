@@ -43,6 +43,8 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         var cancelledWaiters: Set<Int> = []
         /// Why the connection ended, once it has.
         var failure: (any Error)?
+        /// True once a notification found the buffer full (the connection is then abandoned).
+        var overflowed = false
     }
 
     /// `maxFrameSize` bounds one message (an `eth_getLogs` answer can be large); a peer that
@@ -56,8 +58,17 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         self.logger = logger
         self.maxFrameSize = maxFrameSize
         self.pingInterval = pingInterval
+        self.bufferedNotifications = bufferedNotifications
         (notifications, notificationSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(bufferedNotifications))
     }
+
+    /// How many notifications may wait unread.
+    public let bufferedNotifications: Int
+
+    /// True when a notification arrived while `bufferedNotifications` were waiting unread: the
+    /// client dropped the connection then (with `notification buffer full` as its failure), so
+    /// the consumer reconnects and backfills instead of silently missing frames.
+    public var overflowed: Bool { state.withLock { $0.overflowed } }
 
     /// Connects and serves the connection until it closes, `abandon` is called, the handshake
     /// does not finish within `handshakeTimeout`, or the task is cancelled.
@@ -79,6 +90,8 @@ public final class WebSocketRPCClient: JSONRPCTransport {
                 for try await message in inbound.messages(maxSize: self.maxFrameSize) {
                     guard case .text(let text) = message else { continue }
                     self.receive(text)
+                    // A full notification buffer ends the connection here, in its own task.
+                    if let overflow = self.state.withLock({ $0.overflowed ? $0.failure : nil }) { throw overflow }
                 }
             }
         } catch {
@@ -181,19 +194,32 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     func receive(_ text: String) {
         state.withLock { $0.lastReceived = .now }
         if Self.isNotification(text) {
-            notificationSink.yield(text)
+            deliver(text)
             return
         }
         // A frame that is no response to a call goes to `notifications` too: the consumer's
         // decoder rejects it with a reason (malformed JSON, not a notification), and counts it.
         guard let response = try? JSONRPC.decodeResponse(Data(text.utf8)), case .int(let id)? = response.id else {
-            notificationSink.yield(text)
+            deliver(text)
             return
         }
         do {
             resolve(id, .success(try response.value()))
         } catch {
             resolve(id, .failure(error))
+        }
+    }
+
+    /// Hands a frame to the consumer; a full buffer ends the connection (never a silent drop).
+    func deliver(_ text: String) {
+        guard case .dropped = notificationSink.yield(text) else { return }
+        let first = state.withLock { s in
+            defer { s.overflowed = true }
+            return !s.overflowed
+        }
+        if first {
+            finish(ChainError.transport("\(url): notification buffer full: \(bufferedNotifications) frames wait unread; "
+                                        + "the connection is dropped so that the feed backfills what it would have lost"))
         }
     }
 

@@ -23,20 +23,26 @@ extension OutputStore {
     public func commit(feed: String, chainId: UInt64, events: [FeedEvent], outputs: [OutputRecord]) throws -> [OutputRecord] {
         guard !events.isEmpty || !outputs.isEmpty else { return [] }
         let fresh = try write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO events (feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index,
+                    address, topics, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (chain_id, block_hash, log_index) DO NOTHING
+                """)
             for e in events {
                 let l = e.log
-                // A retracted event delivered again (the chain came back to its block) is journaled
-                // anew, at the end: the journal's order stays the order of processing, which
-                // snapshots rely on.
+                let arguments: StatementArguments = [
+                    feed, Int64(bitPattern: chainId), try Self.int64(l.blockNumber, "blockNumber"), "\(l.blockHash)", Int64(l.logIndex),
+                    "\(l.transactionHash)", Int64(l.transactionIndex), "\(l.address)",
+                    l.topics.map { String("\($0)".dropFirst(2)) }.joined(), Data(l.data), e.event.payload.kind,
+                ]
+                try insert.execute(arguments: arguments)
+                guard db.changesCount == 0 else { continue }
+                // Journaled before: a retracted event delivered again (the chain came back to its
+                // block) is journaled anew, at the end, so the journal's order stays the order of
+                // processing, which snapshots rely on.
                 try db.execute(sql: "DELETE FROM events WHERE chain_id = ? AND block_hash = ? AND log_index = ? AND retracted = 1",
                                arguments: [Int64(bitPattern: chainId), "\(l.blockHash)", Int64(l.logIndex)])
-                try db.execute(sql: """
-                    INSERT INTO events (feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index,
-                        address, topics, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (chain_id, block_hash, log_index) DO NOTHING
-                    """, arguments: [feed, Int64(bitPattern: chainId), try Self.int64(l.blockNumber, "blockNumber"), "\(l.blockHash)", Int64(l.logIndex),
-                                     "\(l.transactionHash)", Int64(l.transactionIndex), "\(l.address)",
-                                     l.topics.map { String("\($0)".dropFirst(2)) }.joined(), Data(l.data), e.event.payload.kind])
+                if db.changesCount > 0 { try insert.execute(arguments: arguments) }
             }
             return try Self.insert(outputs, db)
         }
