@@ -70,11 +70,12 @@ extension ReplayFeed {
 
         public init(settings: Settings) { self.settings = settings }
 
-        /// Plays the recording to its end, handing every item to `handle` in order. `shouldStop`
+        /// Plays the recording to its end, handing every item to `handle` in order, with the
+        /// number of frames read so far. `shouldStop`
         /// is polled every 256 frames. A recording that breaks off (truncated, corrupt) throws
         /// after the items of the frames before the fault were handled; an error from `handle`
         /// is rethrown as it is.
-        public func play(shouldStop: () -> Bool = { false }, handle: (FeedItem) throws -> Void) throws -> Pass {
+        public func play(shouldStop: () -> Bool = { false }, handle: (_ item: FeedItem, _ frames: Int) throws -> Void) throws -> Pass {
             let chainId = try settings.resolvedChainId()
             let decoder = FrameDecoder(chainId: chainId)
             let recording = try Recording(path: settings.path)
@@ -85,7 +86,7 @@ extension ReplayFeed {
             var lastHead: BlockHead?
             var handlerError: (any Error)?
             func deliver(_ item: FeedItem) throws {
-                do { try handle(item) } catch {
+                do { try handle(item, pass.frames) } catch {
                     handlerError = error
                     throw error
                 }

@@ -77,8 +77,9 @@ public struct ReplayRun {
         do {
             for feed in feeds {
                 let base = frames
-                let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item in
+                let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item, read in
                     try runner.handle(item)
+                    frames = base + read
                     let now = ContinuousClock.now
                     if now - lastStatus >= .seconds(1) {
                         lastStatus = now
