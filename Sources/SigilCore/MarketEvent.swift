@@ -36,6 +36,10 @@ public struct MarketEvent: Hashable, Sendable, Codable {
         case v3Burn(owner: Address, tickLower: Int32, tickUpper: Int32, amount: UInt256, amount0: UInt256, amount1: UInt256)
         /// Uniswap V3 factory `PoolCreated(address indexed token0, address indexed token1, uint24 indexed fee, int24 tickSpacing, address pool)`.
         case v3PoolCreated(token0: Address, token1: Address, fee: UInt32, tickSpacing: Int32, pool: Address)
+        /// ERC-20 `Transfer(address indexed from, address indexed to, uint256 value)` of a token
+        /// the feed follows (the tokens of the watched pools); the emitter is the token. A mint
+        /// comes from the zero address, a burn goes to it.
+        case erc20Transfer(from: Address, to: Address, value: UInt256)
         /// A Hyperliquid trade (`trades` channel): price and size exactly as the exchange wrote
         /// them, time in milliseconds, the exchange's trade id, buyer and seller.
         case hlTrade(coin: String, takerBuys: Bool, price: String, size: String, timeMs: UInt64, tid: UInt64, buyer: Address, seller: Address)
@@ -62,6 +66,7 @@ public struct MarketEvent: Hashable, Sendable, Codable {
             case .v3Mint: "v3.mint"
             case .v3Burn: "v3.burn"
             case .v3PoolCreated: "v3.pool_created"
+            case .erc20Transfer: "erc20.transfer"
             case .hlTrade: "hl.trade"
             case .hlBook: "hl.book"
             }
@@ -96,6 +101,8 @@ extension MarketEvent.Payload {
              ("amount0", "\(a0)"), ("amount1", "\(a1)")]
         case .v3PoolCreated(let t0, let t1, let fee, let spacing, let pool):
             [("token0", "\(t0)"), ("token1", "\(t1)"), ("fee", "\(fee)"), ("tickSpacing", "\(spacing)"), ("pool", "\(pool)")]
+        case .erc20Transfer(let from, let to, let value):
+            [("from", "\(from)"), ("to", "\(to)"), ("value", "\(value)")]
         case .hlTrade(let coin, let takerBuys, let px, let sz, let time, let tid, let buyer, let seller):
             [("coin", coin), ("side", takerBuys ? "B" : "A"), ("px", px), ("sz", sz), ("time", "\(time)"), ("tid", "\(tid)"),
              ("buyer", "\(buyer)"), ("seller", "\(seller)")]

@@ -90,6 +90,18 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public static func < (a: UInt256, b: UInt256) -> Bool { (a.l3, a.l2, a.l1, a.l0) < (b.l3, b.l2, b.l1, b.l0) }
+
+    /// `self + other`, or `UInt256.max` when that would overflow (sums of amounts from outside).
+    public func addingSaturated(_ other: UInt256) -> UInt256 {
+        let (a, c0) = l0.addingReportingOverflow(other.l0)
+        let (b1, o1) = l1.addingReportingOverflow(other.l1)
+        let (b, c1a) = b1.addingReportingOverflow(c0 ? 1 : 0)
+        let (d1, o2) = l2.addingReportingOverflow(other.l2)
+        let (d, c2a) = d1.addingReportingOverflow((o1 || c1a) ? 1 : 0)
+        let (e1, o3) = l3.addingReportingOverflow(other.l3)
+        let (e, c3a) = e1.addingReportingOverflow((o2 || c2a) ? 1 : 0)
+        return (o3 || c3a) ? .max : UInt256(l0: a, l1: b, l2: d, l3: e)
+    }
 }
 
 /// A signed 256-bit integer in two's complement, as ABI `int256` words carry it.

@@ -9,6 +9,12 @@ import Synchronization
 /// the Uniswap events of the configured addresses, with `eth_getLogs` backfill from the last
 /// closed block on every (re)connect, reorg handling and a silence watchdog.
 ///
+/// Following token transfers, the feed also delivers the ERC-20 `Transfer` events of the tokens
+/// of the watched pools (never the whole chain's): the tokens of configured pools (asked of the
+/// node with `token0()`/`token1()`), of pools their factories create, and those the runtime
+/// followed before a restart. A token is followed from the block its pool became known; its
+/// transfers go through the same backfill, closes and rewinds as the pools' events.
+///
 /// Guarantees, given the runtime deduplicates on `EventID`:
 /// - no gap: every connection first backfills from the block after the last one closed, while
 ///   the new subscriptions' notifications wait in the client's buffer; live frames then follow;
@@ -47,11 +53,16 @@ public final class EthereumLogFeed: Sendable {
         public var maxFrameBytes: Int
         public var pingInterval: Duration
         public var backoff: Backoff
+        /// Whether to follow the transfers of the watched pools' tokens.
+        public var transfers: TransferFollowing
+        /// Tokens followed at most (each is one address in the transfer subscription's filter);
+        /// tokens past it are counted in the health (`tokensOverLimit`) and not followed.
+        public var maxTokens: Int
 
         public init(name: String, url: String, chainId: UInt64? = nil, addresses: [Address] = [], start: Start = .latest,
                     confirmations: UInt64 = 0, silenceTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(10),
                     backfillBlocks: UInt64 = 1_000, maxFrameBytes: Int = 1 << 20, pingInterval: Duration = .seconds(10),
-                    backoff: Backoff = Backoff()) {
+                    backoff: Backoff = Backoff(), transfers: TransferFollowing = .auto, maxTokens: Int = 10_000) {
             self.name = name
             self.url = url
             self.chainId = chainId
@@ -64,7 +75,17 @@ public final class EthereumLogFeed: Sendable {
             self.maxFrameBytes = maxFrameBytes
             self.pingInterval = pingInterval
             self.backoff = backoff
+            self.transfers = transfers
+            self.maxTokens = maxTokens
         }
+    }
+
+    /// `token_transfers:` of a feed.
+    public enum TransferFollowing: String, Sendable, Hashable, CaseIterable {
+        /// Followed when a configured strategy wants `erc20.transfer` events.
+        case auto
+        case on
+        case off
     }
 
     /// A configuration the node contradicts (another chain): reconnecting cannot help.
@@ -75,9 +96,17 @@ public final class EthereumLogFeed: Sendable {
     public let configuration: Configuration
     public let health: FeedHealth
     let logger: Logger
+    /// True when the feed follows the watched pools' token transfers.
+    public let followsTransfers: Bool
 
-    public init(configuration: Configuration, logger: Logger) {
+    /// A feed; `followTransfers` decides `transfers: auto` (on: a strategy wants transfers).
+    public init(configuration: Configuration, logger: Logger, followTransfers: Bool = false) {
         self.configuration = configuration
+        switch configuration.transfers {
+        case .on: followsTransfers = true
+        case .off: followsTransfers = false
+        case .auto: followsTransfers = followTransfers
+        }
         self.health = FeedHealth(feed: configuration.name)
         var l = logger
         l[metadataKey: "feed"] = "\(configuration.name)"
@@ -98,6 +127,16 @@ public final class EthereumLogFeed: Sendable {
         /// Events waiting for their confirmations, by block.
         var held: [UInt64: [FeedEvent]] = [:]
         var chainId: UInt64 = 0
+        /// Tokens whose transfers are followed; the transfer subscription covers `subscribed`.
+        var tokens: Set<Address> = []
+        var subscribed: Set<Address> = []
+        /// Tokens learned but not yet covered by a subscription, with the first block of theirs
+        /// not yet fetched.
+        var pending: [Address: UInt64] = [:]
+        /// The configured pools' tokens were asked of the node.
+        var askedPoolTokens = false
+        /// Transfers fetched for blocks beyond the newest head, until that head arrives.
+        var early: [UInt64: [FeedEvent]] = [:]
 
         mutating func remember(_ number: UInt64, _ hash: Hash32) {
             known[number] = hash
@@ -109,8 +148,16 @@ public final class EthereumLogFeed: Sendable {
 
     /// Follows the chain until cancelled, reconnecting with backoff. `resume` is where the
     /// runtime's checkpoint says to continue; nil: a fresh start at `configuration.start`.
-    public func run(resume: ChainResumePoint?, emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    public func run(resume: ChainResumePoint?, tokens: Set<Address> = [], emit: @escaping @Sendable (FeedItem) -> Void) async throws {
         var cursor = Cursor()
+        if followsTransfers {
+            for t in tokens.sorted() where t != .zero && cursor.tokens.count < configuration.maxTokens { cursor.tokens.insert(t) }
+            let n = cursor.tokens.count, over = tokens.count - n
+            health.update {
+                $0.tokensFollowed = n
+                $0.tokensOverLimit = max(over, 0)
+            }
+        }
         if let resume {
             cursor.next = resume.checkpoint + 1
             cursor.known = resume.knownHashes
@@ -183,11 +230,22 @@ public final class EthereumLogFeed: Sendable {
         c.chainId = nodeChain
         let decoder = FrameDecoder(chainId: nodeChain)
         let filter = logFilter()
-        guard let heads = try await call(client, "eth_subscribe", ["newHeads"]).stringValue.flatMap(FrameDecoder.subscriptionID),
-              let logs = try await call(client, "eth_subscribe", ["logs", .object(filter)]).stringValue.flatMap(FrameDecoder.subscriptionID)
-        else { throw ChainError.transport("eth_subscribe did not answer with a subscription id") }
+        let heads = try await subscribe(client, ["newHeads"])
+        let logs = try await subscribe(client, ["logs", .object(filter)])
+        var transfers = Subscriptions()
+        if followsTransfers {
+            if !c.askedPoolTokens {
+                for t in try await poolTokens(client) { learn(t, from: c.next ?? 0, &c) }
+                c.askedPoolTokens = true
+            }
+            // A new connection: every token is covered again by this subscription and the backfill.
+            c.pending = [:]
+            c.subscribed = []
+            try await resubscribe(client, &c, &transfers)
+        }
 
         try await catchUp(client, &c, emit)
+        if followsTransfers { try await followNewTokens(client, &c, &transfers, emit) }
         health.update { $0.state = .live }
         logger.info("live", metadata: ["chain": "\(nodeChain)", "block": "\(c.head)"])
         var rejections = FrameRejections(logger: logger)
@@ -205,9 +263,9 @@ public final class EthereumLogFeed: Sendable {
                 case .head(_, let s): sub = s
                 case .event(_, let s), .otherLog(_, let s): sub = s
                 }
-                let expected: Hash32
-                if case .head = decoded { expected = heads } else { expected = logs }
-                guard sub == expected else { throw FrameError(.unknownSubscription, "\(sub)") }
+                let known: Bool
+                if case .head = decoded { known = sub == heads } else { known = sub == logs || transfers.accepts(sub) }
+                guard known else { throw FrameError(.unknownSubscription, "\(sub)") }
             } catch {
                 health.update { $0.rejected[error.reason, default: 0] += 1 }
                 rejections.reject(error, feed: configuration.name, frameBytes: size)
@@ -226,6 +284,7 @@ public final class EthereumLogFeed: Sendable {
             case .otherLog:
                 break
             }
+            if followsTransfers, !c.pending.isEmpty { try await followNewTokens(client, &c, &transfers, emit) }
         }
         throw client.failure ?? ChainError.transport("\(configuration.url): the peer closed the connection")
     }
@@ -299,17 +358,21 @@ public final class EthereumLogFeed: Sendable {
                 continue
             }
             guard let entries = answer.arrayValue else { throw ChainError.transport("eth_getLogs answered \(answer)") }
-            var events: [FeedEvent] = []
-            events.reserveCapacity(entries.count)
-            for entry in entries {
-                let log = try EthLog(json: entry)
-                do throws(ChainError) {
-                    if let e = try UniswapEvents.decode(log, chainId: c.chainId) {
-                        events.append(FeedEvent(event: e, log: log))
-                        c.remember(log.blockNumber, log.blockHash)
+            var events = try decodeLogs(entries, &c)
+            if followsTransfers {
+                for e in events { learnTokens(of: e.event, &c) }
+                if !c.tokens.isEmpty {
+                    // The range's transfers of every token followed, those just learned included.
+                    let transfers: [JSONValue]
+                    do {
+                        transfers = try await transferLogs(client, c.tokens, from: start, to: end)
+                    } catch let e as ChainError where e.rpcCode == -32005 && span > 1 {
+                        span = max(span / 2, 1)
+                        continue
                     }
-                } catch {
-                    health.update { $0.rejected[.abiMismatch, default: 0] += 1 }
+                    events += try decodeLogs(transfers, &c)
+                    events.sort { ($0.event.id.blockNumber, $0.event.id.logIndex) < ($1.event.id.blockNumber, $1.event.id.logIndex) }
+                    for t in c.pending.keys { c.pending[t] = max(c.pending[t] ?? 0, end + 1) }
                 }
             }
             guard let endHash = try await blockHash(client, end) else { throw ChainError.transport("block \(end) is unknown to the node") }
@@ -338,6 +401,7 @@ public final class EthereumLogFeed: Sendable {
         }
         c.head = max(c.head, h.number)
         health.update { $0.head = max($0.head, h.number) }
+        deliverEarly(through: c.head, &c, emit)
         let k = configuration.confirmations
         if k > 0, c.head >= k { release(through: c.head - k, &c, emit) }
         let closable = c.head >= max(k, 1) ? c.head - max(k, 1) : nil
@@ -363,6 +427,7 @@ public final class EthereumLogFeed: Sendable {
             }
         }
         c.remember(n, hash)
+        if followsTransfers { learnTokens(of: e.event, &c) }
         deliver([e], &c, emit)
         return nil
     }
@@ -404,6 +469,7 @@ public final class EthereumLogFeed: Sendable {
         let k = configuration.confirmations
         let limit = k == 0 ? n : min(n, c.head >= k ? c.head - k : 0)
         guard let next = c.next, limit >= next, let hash = c.known[limit] else { return }
+        deliverEarly(through: limit, &c, emit)
         if k > 0 { release(through: limit, &c, emit) }
         c.next = limit + 1
         health.update { $0.delivered = limit }
@@ -426,6 +492,8 @@ public final class EthereumLogFeed: Sendable {
         logger.warning("reorg: rewinding", metadata: ["suspect": "\(suspect)", "ancestor": "\(to)"])
         c.known = c.known.filter { $0.key <= to }
         c.held = c.held.filter { $0.key <= to }
+        c.early = c.early.filter { $0.key <= to }
+        for t in c.pending.keys { c.pending[t] = min(c.pending[t] ?? 0, to + 1) }
         c.backfilledThrough = min(c.backfilledThrough, to)
         if let next = c.next, next > to + 1 { c.next = to + 1 }
         c.head = to

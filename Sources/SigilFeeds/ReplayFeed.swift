@@ -25,7 +25,7 @@ public enum ReplayFeed: FeedKind {
 
         public var effectiveYAML: [String] { ["path: \(path)", "chain_id: \(chainId.map(String.init) ?? "from manifest.json")"] }
 
-        public func makeLiveFeed(logger: Logger) -> (any LiveFeed)? { nil }
+        public func makeLiveFeed(logger: Logger, eventKinds: Set<String>) -> (any LiveFeed)? { nil }
 
         /// The chain id: configured, or from manifest.json beside the recording.
         public func resolvedChainId() throws(FeedError) -> UInt64 {

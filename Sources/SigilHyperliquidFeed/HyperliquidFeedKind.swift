@@ -35,7 +35,7 @@ extension HyperliquidFeed.Configuration: FeedSettings {
          "reconnect: {initial: \(backoff.initial.secondsValue), max: \(backoff.maximum.secondsValue)}"]
     }
 
-    public func makeLiveFeed(logger: Logger) -> (any LiveFeed)? { HyperliquidFeed(configuration: self, logger: logger) }
+    public func makeLiveFeed(logger: Logger, eventKinds: Set<String>) -> (any LiveFeed)? { HyperliquidFeed(configuration: self, logger: logger) }
 }
 
 extension HyperliquidFeed: LiveFeed {

@@ -9,12 +9,16 @@ public struct ClosedBlock: Sendable {
     public var events: [MarketEvent]
     /// The state of each pool the block's events touched, after the block.
     public var pools: [Address: PoolSnapshot]
+    /// The state of each token whose transfers are among the block's events, after the block.
+    public var tokens: [Address: TokenSnapshot]
 
-    public init(chainId: UInt64, number: UInt64, events: [MarketEvent], pools: [Address: PoolSnapshot]) {
+    public init(chainId: UInt64, number: UInt64, events: [MarketEvent], pools: [Address: PoolSnapshot],
+                tokens: [Address: TokenSnapshot] = [:]) {
         self.chainId = chainId
         self.number = number
         self.events = events
         self.pools = pools
+        self.tokens = tokens
     }
 
     /// The block's transactions in order, each with its events in log order.

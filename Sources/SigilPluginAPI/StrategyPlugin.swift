@@ -43,6 +43,8 @@ public protocol StrategyPlugin: AnyObject {
     func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput]
     /// Handles one off-chain event (`hl.trade`, `hl.book`; already applied to `market`); default: nothing.
     func handle(_ event: MarketEvent, market: MarketSnapshot) -> [PluginOutput]
+    /// Handles one token transfer (`erc20.transfer`; already counted in `token`); default: nothing.
+    func handle(_ event: MarketEvent, token: TokenSnapshot) -> [PluginOutput]
     /// Judges a closed block as a whole (only called when `wantsBlocks`); default: nothing.
     func blockClosed(_ block: ClosedBlock) -> [PluginOutput]
     /// Replaces the model in `role` between two events (a newer verified version); false when
@@ -70,6 +72,7 @@ extension StrategyPlugin {
     public static var wantsBlocks: Bool { false }
 
     public func handle(_ event: MarketEvent, market: MarketSnapshot) -> [PluginOutput] { [] }
+    public func handle(_ event: MarketEvent, token: TokenSnapshot) -> [PluginOutput] { [] }
 
     public func blockClosed(_ block: ClosedBlock) -> [PluginOutput] { [] }
 

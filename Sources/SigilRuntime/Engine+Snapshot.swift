@@ -3,7 +3,7 @@ import SigilCore
 import SigilPluginAPI
 
 extension Engine {
-    /// Everything the engine remembers, at a point between two items: pool and market state,
+    /// Everything the engine remembers, at a point between two items: pool, token and market state,
     /// the risk gate's vetoes, the paper portfolio, the recent event identities, the open
     /// blocks and each strategy's plugin state.
     struct Snapshot: Codable {
@@ -11,6 +11,7 @@ extension Engine {
         var strategies: String
         var pools: [Address: PoolSnapshot]
         var markets: [Address: MarketSnapshot]
+        var tokens: [Address: TokenSnapshot]?
         var vetoes: RiskGate.Vetoes
         var portfolio: PaperPortfolio.State?
         var seen: [EventID]
@@ -42,7 +43,7 @@ extension Engine {
         func state<P: StrategyPlugin>(_ p: P) throws -> Data { try enc.encode(p.state) }
         var plugins: [String: Data] = [:]
         for s in strategies { plugins[s.name] = try state(s.plugin) }
-        let snap = Snapshot(strategies: strategiesFingerprint, pools: book.pools, markets: markets.markets, vetoes: gate.vetoState,
+        let snap = Snapshot(strategies: strategiesFingerprint, pools: book.pools, markets: markets.markets, tokens: tokens.tokens, vetoes: gate.vetoState,
                             portfolio: portfolio?.state,
                             seen: seen.filter { $0.chainId != chainId || $0.blockNumber > closed }, open: open, eventsProcessed: eventsProcessed,
                             retractions: retractions, offChainEvents: offChainEvents, plugins: plugins)
@@ -65,6 +66,7 @@ extension Engine {
         }
         book = PoolBook(pools: snap.pools)
         markets = MarketBook(markets: snap.markets)
+        tokens = TokenBook(tokens: snap.tokens ?? [:])
         gate.vetoState = snap.vetoes
         if let p = snap.portfolio { portfolio?.state = p }
         seen = Set(snap.seen)

@@ -20,10 +20,13 @@ public final class Engine {
         var number: UInt64
         var events: [MarketEvent] = []
         var pools: Set<Address> = []
+        /// Optional: snapshots taken before token transfers have none.
+        var tokens: Set<Address>? = []
     }
 
     public internal(set) var book = PoolBook()
     public internal(set) var markets = MarketBook()
+    public internal(set) var tokens = TokenBook()
     public internal(set) var gate: RiskGate
     /// The paper portfolio, when the configuration has one.
     public let portfolio: PaperPortfolio?
@@ -86,6 +89,9 @@ public final class Engine {
         return (taken, refused)
     }
 
+    /// Every event kind some strategy wants (feeds may skip what nobody reads).
+    public var eventKinds: Set<String> { strategies.reduce(into: []) { $0.formUnion($1.plugin.eventKinds) } }
+
     /// True when an event with this identity was processed already.
     public func hasSeen(_ id: EventID) -> Bool { seen.contains(id) }
 
@@ -124,7 +130,24 @@ public final class Engine {
             if let current = open[chain], current.number != number { out += closeBlock(chainId: chain, through: current.number) }
             open[chain, default: OpenBlock(number: number)].events.append(event)
         }
+        if case .erc20Transfer = event.payload {
+            guard let token = tokens.apply(event) else { return out }
+            if !blockStrategies.isEmpty {
+                let chain = event.id.chainId
+                if open[chain]?.tokens == nil { open[chain]?.tokens = [] }  // a snapshot from before tokens
+                open[chain]?.tokens?.insert(token.address)
+            }
+            for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
+                guard s.pools.isEmpty || token.pools.contains(where: s.pools.contains) else { continue }
+                for o in s.plugin.handle(event, token: token) { record(o, of: s, pool: nil, into: &out) }
+            }
+            return out
+        }
         guard let pool = book.apply(event) else { return out }
+        switch event.payload {
+        case .v2PairCreated, .v3PoolCreated: tokens.notePool(pool)
+        default: break
+        }
         if !blockStrategies.isEmpty { open[event.id.chainId]?.pools.insert(pool.address) }
         portfolio?.mark(pool)
         for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
@@ -142,7 +165,9 @@ public final class Engine {
         let events = block.events.sorted { ($0.id.transactionIndex, $0.id.logIndex) < ($1.id.transactionIndex, $1.id.logIndex) }
         var pools: [Address: PoolSnapshot] = [:]
         for a in block.pools { pools[a] = book[a] }
-        let closed = ClosedBlock(chainId: chainId, number: block.number, events: events, pools: pools)
+        var touched: [Address: TokenSnapshot] = [:]
+        for a in block.tokens ?? [] { touched[a] = tokens[a] }
+        let closed = ClosedBlock(chainId: chainId, number: block.number, events: events, pools: pools, tokens: touched)
         var out: [OutputRecord] = []
         for s in blockStrategies {
             for o in s.plugin.blockClosed(closed) { record(o, of: s, pool: pools[Self.pool(of: o)], into: &out) }

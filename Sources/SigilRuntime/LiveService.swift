@@ -78,8 +78,9 @@ public struct LiveService: Service {
         let resume = try runner.restore()
         var feeds: [(feed: any LiveFeed, resume: FeedResume)] = []
         for f in config.feeds {
-            guard let feed = f.settings.makeLiveFeed(logger: logger) else { continue }
-            feeds.append((feed, FeedResume(chain: resume[f.name], streams: try store.lastTrades(feed: f.name))))
+            guard let feed = f.settings.makeLiveFeed(logger: logger, eventKinds: runner.engine.eventKinds) else { continue }
+            feeds.append((feed, FeedResume(chain: resume[f.name], streams: try store.lastTrades(feed: f.name),
+                                           tokens: runner.engine.tokens.pooled)))
         }
         onReady(runner.engine.strategies.count, runner.rebuiltEvents)
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)

@@ -10,10 +10,12 @@ public struct PoolBook: Sendable {
     public subscript(address: Address) -> PoolSnapshot? { pools[address] }
 
     /// Applies `event` and returns the snapshot of the pool it concerns (the created pool for
-    /// factory events), or nil for a retraction (which the caller handles) or an off-chain event.
+    /// factory events), or nil for a retraction (which the caller handles), an off-chain event
+    /// or a token transfer.
     public mutating func apply(_ event: MarketEvent) -> PoolSnapshot? {
         // Off-chain order-book events (Hyperliquid) have no pool state.
         guard !event.removed, !event.payload.isOffChain else { return nil }
+        if case .erc20Transfer = event.payload { return nil }  // a token's, not a pool's (TokenBook)
         let block = event.id.blockNumber
         switch event.payload {
         case .v2PairCreated(let t0, let t1, let pair, _):

@@ -86,7 +86,8 @@ struct RunCommand: AsyncParsableCommand {
     static func describe(_ f: FeedHealth.Snapshot) -> String {
         let reasons = f.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         return "feed \(f.feed): \(f.state.rawValue), head \(f.head), closed \(f.delivered) (lag \(f.lag)), reconnects \(f.reconnects), "
-            + "rewinds \(f.rewinds), delivered \(f.events), rejected \(f.rejectedTotal)\(reasons.isEmpty ? "" : " (\(reasons))")"
+            + "rewinds \(f.rewinds), delivered \(f.events), rejected \(f.rejectedTotal)\(reasons.isEmpty ? "" : " (\(reasons))"), slowdowns \(f.slowdowns)"
+            + (f.tokensFollowed + f.tokensOverLimit > 0 ? ", tokens \(f.tokensFollowed)\(f.tokensOverLimit > 0 ? " (\(f.tokensOverLimit) over the limit)" : "")" : "")
             + (f.lastError.map { "; last error: \(TerminalText.escaped($0))" } ?? "")
     }
 

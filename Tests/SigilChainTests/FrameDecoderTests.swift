@@ -93,4 +93,33 @@ import Testing
         guard case .head(let h, let sub) = try FrameDecoder(chainId: 1).decode(head) else { Issue.record("not a head"); return }
         #expect(h.number == 31 && h.timestamp == 0x5a122a8c && h.baseFeePerGas == 7 && sub == Hash32(w0: 0, w1: 0, w2: 0, w3: 1))
     }
+    /// ERC-20 `Transfer` (3 topics, one data word) decodes; ERC-721's (the token id as a fourth
+    /// topic) and a pre-standard token's are other logs; a transfer that breaks the ABI is refused.
+    @Test func decodesERC20TransfersAndLeavesERC721Alone() throws {
+        let topic = "\(UniswapEvents.transferTopic)"
+        #expect(topic == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+        let from = "0x000000000000000000000000" + String(repeating: "11", count: 20)
+        let to = "0x000000000000000000000000" + String(repeating: "22", count: 20)
+        func frame(topics: [String], data: String) -> String {
+            Self.good.replacingOccurrences(of: #""topics":["0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"]"#,
+                                           with: #""topics":["# + topics.map { "\"\($0)\"" }.joined(separator: ",") + "]")
+                .replacingOccurrences(of: #""data":"0x000000000000000000000000000000000000000000000000000007515b916280000000000000000000000000000000000000000000000000000000174876e800""#,
+                                      with: #""data":""# + data + "\"")
+        }
+        let value = "0x" + String(repeating: "0", count: 62) + "2a"
+        let d = FrameDecoder(chainId: 1)
+        guard case .event(let e, _) = try d.decode(frame(topics: [topic, from, to], data: value)) else { Issue.record("not an event"); return }
+        #expect(e.payload == .erc20Transfer(from: Address(hex: "0x" + String(repeating: "11", count: 20))!,
+                                            to: Address(hex: "0x" + String(repeating: "22", count: 20))!, value: UInt256(42)))
+        #expect(e.payload.kind == "erc20.transfer" && e.emitter.description == "0x0cad765d4c2971dc0ac1b87358333b6f82b70d5e")
+        // ERC-721 (token id indexed) and pre-standard tokens (nothing indexed) are other logs.
+        for other in [frame(topics: [topic, from, to, value], data: "0x"), frame(topics: [topic], data: from + String(to.dropFirst(2)) + String(value.dropFirst(2)))] {
+            let decoded = try d.decode(other)
+            guard case .otherLog = decoded else { Issue.record("decoded as \(decoded)"); return }
+        }
+        for bad in [frame(topics: [topic, from, to], data: "0x"), frame(topics: [topic, from, to], data: value + String(repeating: "0", count: 64)),
+                    frame(topics: [topic, from, "0x01" + String(to.dropFirst(4))], data: value)] {
+            #expect(throws: FrameError.self) { try d.decode(bad) }
+        }
+    }
 }

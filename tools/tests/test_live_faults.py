@@ -353,3 +353,85 @@ def test_confirmations_keep_shallow_reorgs_from_the_strategies(node, tmp_path):
         assert_exactly_once(node, out, last)
     finally:
         bot.stop()
+
+
+TRANSFER = "0x" + __import__("eth_utils").keccak(text="Transfer(address,address,uint256)").hex()
+
+
+def transfer_truth(rpc, last: int):
+    """The ERC-20 transfers of the tokens of every pool the factories created up to `last`:
+    those at or after the token's first pool (which the bot must have) and all of them (which
+    it may have: a backfill range that holds the creation fetches the whole range)."""
+    created = {}
+    for l in rpc.call("eth_getLogs", {"fromBlock": "0x0", "toBlock": hex(last),
+                                      "topics": [[TOPICS_CREATED["v2"], TOPICS_CREATED["v3"]]]}):
+        b = int(l["blockNumber"], 16)
+        for t in ("0x" + l["topics"][1][-40:], "0x" + l["topics"][2][-40:]):
+            created[t.lower()] = min(created.get(t.lower(), b), b)
+    logs = rpc.call("eth_getLogs", {"fromBlock": "0x0", "toBlock": hex(last), "address": sorted(created), "topics": [[TRANSFER]]})
+    logs = [l for l in logs if len(l["topics"]) == 3]
+    allowed = {(l["blockHash"], int(l["logIndex"], 16)) for l in logs}
+    must = {(l["blockHash"], int(l["logIndex"], 16)) for l in logs if int(l["blockNumber"], 16) >= created[l["address"].lower()]}
+    return created, must, allowed
+
+
+from sigiltools.scenarios import TOPICS as _T  # noqa: E402
+TOPICS_CREATED = {"v2": _T["v2.pair_created"], "v3": _T["v3.pool_created"]}
+
+
+def test_token_transfers_of_the_watched_pools_arrive_exactly_once_through_cuts_and_a_kill(node, tmp_path):
+    """`token_transfers: true`: the feed follows the transfers of the tokens of every pool the
+    factories create (learned live, as the pools appear), through connection cuts and a kill -9
+    with a restart (the runtime hands the feed the tokens it followed); a token in no pool is
+    never followed."""
+    import subprocess
+    import sys
+    out = str(tmp_path / "out")
+    config = write_config(tmp_path / "live.yaml", node.ws_url, out, token_transfers="true")
+    bot = Bot(config)
+    try:
+        bot.wait_ready()
+        env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        outsider = json.loads(subprocess.run([sys.executable, "-m", "sigiltools.drive", "--rpc", node.http_url, "transfers", "--count", "3"],
+                                             check=True, capture_output=True, text=True, env=env).stdout)
+        traffic = Traffic(node.http_url, "--blocks", "60", "--swaps", "6", "--interval", "0.05")
+        cuts, killed = 0, False
+        while traffic.running():
+            time.sleep(1.0)
+            if not traffic.running():
+                break
+            if cuts < 3:
+                assert node.rpc.call("sigil_dropWebsockets") >= 0
+                cuts += 1
+            elif not killed:
+                bot.kill9()
+                bot = Bot(config)
+                bot.wait_ready()
+                killed = True
+        traffic.finish()
+        assert cuts == 3 and killed, f"the traffic ended before the faults ({cuts} cuts, killed {killed})"
+        last = settle(node, bot, out)
+        assert bot.stop() == 0, bot.text()
+        line = bot.final_feed_line()
+
+        got = processed(out)
+        dupes = [k for k, n in collections.Counter(got).items() if n > 1]
+        assert not dupes, f"duplicated events: {dupes[:5]}"
+        uniswap = set(ground_truth(node.rpc, 0, last))
+        created, must, allowed = transfer_truth(node.rpc, last)
+        assert len(created) == 3, f"the traffic's pools trade WETH, USDC and WBTC: {created}"
+        transfers = set(got) - uniswap
+        assert uniswap <= set(got), f"{len(uniswap - set(got))} pool events lost"
+        missing = must - transfers
+        assert not missing, f"{len(missing)} of {len(must)} transfers lost, e.g. {sorted(missing)[:3]}"
+        foreign = transfers - allowed
+        assert not foreign, f"{len(foreign)} events that are neither pool events nor the pools' token transfers: {sorted(foreign)[:3]}"
+        with db(out) as c:
+            emitters = {r[0].lower() for r in c.execute("SELECT DISTINCT address FROM events")}
+        assert outsider["token"] not in emitters, "the transfers of a token in no pool were followed"
+        print(f"\ntransfers: {len(must)} required, {len(transfers)} delivered ({len(transfers) - len(must)} from before a pool "
+              f"in a backfill range), {len(uniswap)} pool events; {cuts} cuts, 1 kill -9; {line.strip()}")
+        assert "tokens 3" in line, line
+        assert len(must) >= 100, f"only {len(must)} transfers in the run"
+    finally:
+        bot.stop()

@@ -1,6 +1,7 @@
 public import SigilCore
 
-/// Decodes Uniswap V2 and V3 logs (pair/pool and factory events) into `MarketEvent`s.
+/// Decodes Uniswap V2 and V3 logs (pair/pool and factory events) and ERC-20 `Transfer` logs
+/// into `MarketEvent`s.
 ///
 /// Every field is checked against the event's ABI: the topic count, the data length, and the
 /// range of each value (a `uint112` reserve, an `int24` tick, a padded address). A log whose
@@ -24,6 +25,8 @@ public enum UniswapEvents {
     static let v2Burn = topics["v2.burn"]!, v2PairCreated = topics["v2.pair_created"]!
     static let v3Swap = topics["v3.swap"]!, v3Mint = topics["v3.mint"]!, v3Burn = topics["v3.burn"]!
     static let v3PoolCreated = topics["v3.pool_created"]!
+    /// topic0 of ERC-20 (and ERC-721) `Transfer(address,address,uint256)`.
+    public static let transferTopic = topic("Transfer(address,address,uint256)")
 
     static func topic(_ signature: String) -> Hash32 { Hash32(bytes: Keccak256.hash(signature))! }
 
@@ -72,6 +75,12 @@ public enum UniswapEvents {
             guard fee.bitWidth <= 24 else { throw .log("v3 PoolCreated fee does not fit uint24") }
             payload = .v3PoolCreated(token0: try r.topicAddress(1), token1: try r.topicAddress(2), fee: UInt32(fee.l0),
                                      tickSpacing: try r.int24(r.word(0)), pool: try r.address(1))
+        case transferTopic:
+            // ERC-721 shares the signature with the token id as a fourth topic, and pre-standard
+            // tokens index nothing: other events, not ERC-20 transfers.
+            guard log.topicCount == 3 else { return nil }
+            try r.expect(topics: 3, words: 1, "ERC-20 Transfer")
+            payload = .erc20Transfer(from: try r.topicAddress(1), to: try r.topicAddress(2), value: r.uint(0))
         default:
             return nil
         }
@@ -117,7 +126,7 @@ public enum UniswapEvents {
 
 extension Address {
     /// The address in a 32-byte ABI word (a topic or a data word); the 12 padding bytes must be zero.
-    init(abiWord w: Hash32) throws(ChainError) {
+    public init(abiWord w: Hash32) throws(ChainError) {
         guard w.w0 == 0, w.w1 >> 32 == 0 else { throw .log("address word has non-zero padding") }
         self.init(hi: w.w1 << 32 | w.w2 >> 32, mid: w.w2 << 32 | w.w3 >> 32, lo: UInt32(truncatingIfNeeded: w.w3))
     }

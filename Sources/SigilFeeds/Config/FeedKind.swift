@@ -1,4 +1,5 @@
 public import Foundation
+public import SigilCore
 public import Logging
 public import Yams
 
@@ -75,7 +76,8 @@ public protocol FeedSettings: Sendable {
     /// The settings as YAML lines (every default filled in), without `name` and `kind`.
     var effectiveYAML: [String] { get }
     /// The live feed these settings describe; nil for a feed that is not live (a replay).
-    func makeLiveFeed(logger: Logger) -> (any LiveFeed)?
+    /// `eventKinds`: what the configured strategies want (a feed may skip what nobody reads).
+    func makeLiveFeed(logger: Logger, eventKinds: Set<String>) -> (any LiveFeed)?
 }
 
 /// Where a live feed resumes after a restart, from the runtime's store.
@@ -84,10 +86,13 @@ public struct FeedResume: Sendable, Hashable {
     public var chain: ChainResumePoint?
     /// An off-chain feed's last stored item per stream (coin).
     public var streams: [String: StreamCursor]
+    /// A chain feed's tokens whose transfers the runtime followed (the tokens of known pools).
+    public var tokens: Set<Address>
 
-    public init(chain: ChainResumePoint? = nil, streams: [String: StreamCursor] = [:]) {
+    public init(chain: ChainResumePoint? = nil, streams: [String: StreamCursor] = [:], tokens: Set<Address> = []) {
         self.chain = chain
         self.streams = streams
+        self.tokens = tokens
     }
 }
 

@@ -20,6 +20,11 @@ public final class FeedHealth: Sendable {
         public var rewinds = 0
         public var events = 0
         public var lastError: String?
+        /// Times the feed waited because the runtime's queue was full (it slowed reading).
+        public var slowdowns = 0
+        /// A chain feed's tokens whose transfers it follows, and those past its limit.
+        public var tokensFollowed = 0
+        public var tokensOverLimit = 0
 
         /// Blocks between the source's head and what has been delivered.
         public var lag: UInt64 { head > delivered ? head - delivered : 0 }
