@@ -68,7 +68,7 @@ extension EthereumLogFeed: LiveFeed {
 
     public var closesBlocks: Bool { true }
 
-    public func run(from resume: FeedResume, emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    public func run(from resume: FeedResume, emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         try await run(resume: resume.chain, tokens: resume.tokens, emit: emit)
     }
 }

@@ -105,7 +105,7 @@ extension EthereumLogFeed {
     /// Covers tokens learned since the last subscription: subscribes, then fetches their
     /// transfers from the block each was learned at to the node's head.
     func followNewTokens(_ client: WebSocketRPCClient, _ c: inout Cursor, _ subs: inout Subscriptions,
-                         _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+                         _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         try await resubscribe(client, &c, &subs)
         guard !c.pending.isEmpty else { return }
         let head = try await nodeHead(client)
@@ -127,16 +127,16 @@ extension EthereumLogFeed {
         for e in events where e.event.id.blockNumber >= next {
             if e.event.id.blockNumber <= c.head { now.append(e) } else { c.early[e.event.id.blockNumber, default: []].append(e) }
         }
-        deliver(now, &c, emit)
+        await deliver(now, &c, emit)
     }
 
     /// Delivers held-early transfers of blocks up to `n` (their head has arrived).
-    func deliverEarly(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+    func deliverEarly(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async {
         let ready = c.early.keys.filter { $0 <= n }.sorted()
         guard !ready.isEmpty else { return }
         var out: [FeedEvent] = []
         for b in ready { out += c.early.removeValue(forKey: b) ?? [] }
-        deliver(out, &c, emit)
+        await deliver(out, &c, emit)
     }
 
     /// `eth_getLogs` of `tokens`' transfers in a block range.

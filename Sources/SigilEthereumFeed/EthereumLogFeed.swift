@@ -95,6 +95,8 @@ public final class EthereumLogFeed: Sendable {
 
     public let configuration: Configuration
     public let health: FeedHealth
+    /// Unread notifications a connection holds at most.
+    public static let bufferedNotifications = 4_096
     let logger: Logger
     /// True when the feed follows the watched pools' token transfers.
     public let followsTransfers: Bool
@@ -148,7 +150,7 @@ public final class EthereumLogFeed: Sendable {
 
     /// Follows the chain until cancelled, reconnecting with backoff. `resume` is where the
     /// runtime's checkpoint says to continue; nil: a fresh start at `configuration.start`.
-    public func run(resume: ChainResumePoint?, tokens: Set<Address> = [], emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    public func run(resume: ChainResumePoint?, tokens: Set<Address> = [], emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         var cursor = Cursor()
         if followsTransfers {
             for t in tokens.sorted() where t != .zero && cursor.tokens.count < configuration.maxTokens { cursor.tokens.insert(t) }
@@ -169,10 +171,12 @@ public final class EthereumLogFeed: Sendable {
     }
 
     /// One connection: subscribe, catch up, follow live until the connection fails.
-    func session(_ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func session(_ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         health.update { $0.state = .connecting }
+        // A bounded buffer of unread notifications: when the runtime falls this far behind, the
+        // connection ends and the next one backfills from the checkpoint (never a silent drop).
         let client = WebSocketRPCClient(url: configuration.url, logger: logger, pingInterval: configuration.pingInterval,
-                                        handshakeTimeout: configuration.requestTimeout)
+                                        handshakeTimeout: configuration.requestTimeout, bufferedNotifications: Self.bufferedNotifications)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
@@ -219,7 +223,7 @@ public final class EthereumLogFeed: Sendable {
         try await client.call(method, params, timeout: configuration.requestTimeout)
     }
 
-    func follow(_ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func follow(_ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         let idValue = try await call(client, "eth_chainId")
         guard let nodeChain = idValue.stringValue.flatMap({ Hex.quantity($0) }) else {
             throw ChainError.transport("eth_chainId answered \(idValue)")
@@ -313,7 +317,7 @@ public final class EthereumLogFeed: Sendable {
     }
 
     /// On connect: settle any reorg that happened while away, then backfill to the node's head.
-    func catchUp(_ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func catchUp(_ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         let head = try await nodeHead(client)
         if c.next == nil {
             switch configuration.start {
@@ -322,7 +326,7 @@ public final class EthereumLogFeed: Sendable {
             }
             if let next = c.next, next > 0, let h = try await blockHash(client, next - 1) {
                 c.remember(next - 1, h)
-                emit(.blockClosed(feed: configuration.name, chainId: c.chainId, number: next - 1, hash: h))
+                await emit(.blockClosed(feed: configuration.name, chainId: c.chainId, number: next - 1, hash: h))
             }
         }
         if let (n, mine) = c.known.max(by: { $0.key < $1.key }) {
@@ -333,7 +337,7 @@ public final class EthereumLogFeed: Sendable {
     }
 
     /// Delivers every Uniswap event from `c.next` to `to` with `eth_getLogs`, in bounded ranges.
-    func backfill(to: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func backfill(to: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         guard var start = c.next, start <= to else {
             c.head = max(c.head, to)
             health.update { $0.head = max($0.head, to) }
@@ -377,9 +381,9 @@ public final class EthereumLogFeed: Sendable {
             }
             guard let endHash = try await blockHash(client, end) else { throw ChainError.transport("block \(end) is unknown to the node") }
             c.remember(end, endHash)
-            deliver(events, &c, emit)
+            await deliver(events, &c, emit)
             c.backfilledThrough = end
-            close(through: end, &c, emit)
+            await close(through: end, &c, emit)
             start = end + 1
             if span < configuration.backfillBlocks { span = min(span * 2, configuration.backfillBlocks) }
         }
@@ -387,7 +391,7 @@ public final class EthereumLogFeed: Sendable {
 
     // MARK: live
 
-    func onHead(_ h: BlockHead, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func onHead(_ h: BlockHead, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         if h.number > 0, let parent = c.known[h.number - 1], parent != h.parentHash {
             try await rewind(suspect: h.number - 1, client, &c, emit)
         } else if let mine = c.known[h.number], mine != h.hash {
@@ -401,18 +405,18 @@ public final class EthereumLogFeed: Sendable {
         }
         c.head = max(c.head, h.number)
         health.update { $0.head = max($0.head, h.number) }
-        deliverEarly(through: c.head, &c, emit)
+        await deliverEarly(through: c.head, &c, emit)
         let k = configuration.confirmations
-        if k > 0, c.head >= k { release(through: c.head - k, &c, emit) }
+        if k > 0, c.head >= k { await release(through: c.head - k, &c, emit) }
         let closable = c.head >= max(k, 1) ? c.head - max(k, 1) : nil
-        if let closable { close(through: closable, &c, emit) }
+        if let closable { await close(through: closable, &c, emit) }
     }
 
     /// A live log: delivered, dropped as a copy of one delivered already, or refused (returned)
     /// when it breaks the chain's order: a log of a block the feed closed that is not a copy, or
     /// of a block beyond the next one that the node, asked, does not have.
     func onLog(_ e: FeedEvent, _ client: WebSocketRPCClient, _ c: inout Cursor,
-               _ emit: @escaping @Sendable (FeedItem) -> Void) async throws -> FrameError? {
+               _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws -> FrameError? {
         let n = e.event.id.blockNumber, hash = e.event.id.blockHash
         if n <= c.backfilledThrough, c.known[n] == hash { return nil }  // already delivered by eth_getLogs
         if let next = c.next, n < next {
@@ -428,11 +432,11 @@ public final class EthereumLogFeed: Sendable {
         }
         c.remember(n, hash)
         if followsTransfers { learnTokens(of: e.event, &c) }
-        deliver([e], &c, emit)
+        await deliver([e], &c, emit)
         return nil
     }
 
-    func onRemoved(_ e: MarketEvent, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func onRemoved(_ e: MarketEvent, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         guard c.known[e.id.blockNumber] == e.id.blockHash else { return }  // a block already rewound past
         try await rewind(suspect: e.id.blockNumber, client, &c, emit)
     }
@@ -440,7 +444,7 @@ public final class EthereumLogFeed: Sendable {
     // MARK: delivery
 
     /// Hands events to the runtime now, or holds them until their block is deep enough.
-    func deliver(_ events: [FeedEvent], _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+    func deliver(_ events: [FeedEvent], _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async {
         guard !events.isEmpty else { return }
         let k = configuration.confirmations
         let releasable = c.head >= k ? c.head - k : nil
@@ -451,34 +455,34 @@ public final class EthereumLogFeed: Sendable {
         }
         if !now.isEmpty {
             health.update { $0.events += now.count }
-            emit(.events(feed: configuration.name, now))
+            await emit(.events(feed: configuration.name, now))
         }
     }
 
-    func release(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+    func release(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async {
         let ready = c.held.keys.filter { $0 <= n }.sorted()
         guard !ready.isEmpty else { return }
         var out: [FeedEvent] = []
         for b in ready { out += c.held.removeValue(forKey: b) ?? [] }
         health.update { $0.events += out.count }
-        emit(.events(feed: configuration.name, out))
+        await emit(.events(feed: configuration.name, out))
     }
 
     /// Closes every block up to `n` (their events are all delivered): the checkpoint may move.
-    func close(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) {
+    func close(through n: UInt64, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async {
         let k = configuration.confirmations
         let limit = k == 0 ? n : min(n, c.head >= k ? c.head - k : 0)
         guard let next = c.next, limit >= next, let hash = c.known[limit] else { return }
-        deliverEarly(through: limit, &c, emit)
-        if k > 0 { release(through: limit, &c, emit) }
+        await deliverEarly(through: limit, &c, emit)
+        if k > 0 { await release(through: limit, &c, emit) }
         c.next = limit + 1
         health.update { $0.delivered = limit }
-        emit(.blockClosed(feed: configuration.name, chainId: c.chainId, number: limit, hash: hash))
+        await emit(.blockClosed(feed: configuration.name, chainId: c.chainId, number: limit, hash: hash))
     }
 
     /// A reorg touched `suspect` (or a block below it): walks down to the newest block whose
     /// hash the node still has, retracts everything above it, and backfills the new branch.
-    func rewind(suspect: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func rewind(suspect: UInt64, _ client: WebSocketRPCClient, _ c: inout Cursor, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         let lowest = c.known.keys.min() ?? 0
         var ancestor: UInt64?
         // Only blocks whose hash the feed holds can be compared, newest first.
@@ -501,7 +505,7 @@ public final class EthereumLogFeed: Sendable {
             $0.rewinds += 1
             $0.delivered = min($0.delivered, to)
         }
-        emit(.rewind(feed: configuration.name, chainId: c.chainId, toBlock: to))
+        await emit(.rewind(feed: configuration.name, chainId: c.chainId, toBlock: to))
         try await backfill(to: try await nodeHead(client), client, &c, emit)
     }
 }

@@ -93,7 +93,7 @@ public final class HyperliquidFeed: Sendable {
 
     /// Follows the coins until cancelled. `resume`: the last trade stored per coin (from the
     /// runtime's store), so a gap across a restart is recorded too.
-    public func run(resume: [String: StreamCursor], emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    public func run(resume: [String: StreamCursor], emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         let state = Shared(State(rejections: FrameRejections(logger: logger)))
         state.withLock { s in
             for (coin, t) in resume { s.remember(coin, t.id, t.timeMs) }
@@ -104,7 +104,7 @@ public final class HyperliquidFeed: Sendable {
         }
     }
 
-    func session(_ state: Shared, _ emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    func session(_ state: Shared, _ emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         health.update { $0.state = .connecting }
         let config = WebSocketClientConfiguration(
             maxFrameSize: max(configuration.maxFrameBytes * 4, 1 << 20),
@@ -152,7 +152,7 @@ public final class HyperliquidFeed: Sendable {
                         s.pingSent = nil
                         return Self.handle(text, limit: limit, coins: Set(coins), feed: name, state: &s, health: health)
                     }
-                    for item in items { emit(item) }
+                    for item in items { await emit(item) }
                 }
             }
         }

@@ -43,7 +43,7 @@ extension HyperliquidFeed: LiveFeed {
 
     public var closesBlocks: Bool { false }
 
-    public func run(from resume: FeedResume, emit: @escaping @Sendable (FeedItem) -> Void) async throws {
+    public func run(from resume: FeedResume, emit: @escaping @Sendable (FeedItem) async -> Void) async throws {
         try await run(resume: resume.streams, emit: emit)
     }
 }

@@ -42,9 +42,12 @@ public struct LiveService: Service {
     let status: @Sendable (Status) -> Void
     let onModel: @Sendable (String) -> Void
     public let outcome: OutcomeBox
+    /// Feed items handed over but not yet committed, at most: a feed that gets ahead waits (and
+    /// its health counts a slowdown).
+    let queueCapacity: Int
 
     public init(config: SigilConfig, models: [String: NeuralModel], logger: Logger, stopAtBlock: UInt64? = nil,
-                statusInterval: Duration = .seconds(10), outcome: OutcomeBox,
+                statusInterval: Duration = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
                 onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
                 onModel: @escaping @Sendable (String) -> Void = { _ in },
                 status: @escaping @Sendable (Status) -> Void) {
@@ -55,6 +58,7 @@ public struct LiveService: Service {
         self.stopAtBlock = stopAtBlock
         self.statusInterval = statusInterval
         self.outcome = outcome
+        self.queueCapacity = queueCapacity
         self.onReady = onReady
         self.status = status
     }
@@ -84,6 +88,7 @@ public struct LiveService: Service {
         }
         onReady(runner.engine.strategies.count, runner.rebuiltEvents)
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
+        let credits = HandoffCredits(capacity: queueCapacity)
         let start = ContinuousClock.now
         var failure: String?
         func report() -> Status {
@@ -97,7 +102,10 @@ public struct LiveService: Service {
             for (feed, resume) in feeds {
                 group.addTask {
                     do {
-                        try await feed.run(from: resume) { sink.yield(.item($0)) }
+                        try await feed.run(from: resume) { item in
+                            if await credits.acquire() { feed.health.update { $0.slowdowns += 1 } }
+                            sink.yield(.item(item))
+                        }
                     } catch {
                         sink.yield(.failed("feed \(feed.name): \(error)"))
                     }
@@ -118,6 +126,7 @@ public struct LiveService: Service {
                 switch input {
                 case .item(let item):
                     try runner.handle(item)
+                    credits.release()
                     if let stop = stopAtBlock, case .blockClosed = item, runner.allClosed(through: stop, feeds: names) {
                         return
                     }

@@ -113,7 +113,7 @@ public protocol LiveFeed: Sendable {
     var health: FeedHealth { get }
     /// True for a chain feed that closes blocks (`FeedItem.blockClosed`); `--stop-at-block` waits for these.
     var closesBlocks: Bool { get }
-    func run(from resume: FeedResume, emit: @escaping @Sendable (FeedItem) -> Void) async throws
+    func run(from resume: FeedResume, emit: @escaping @Sendable (FeedItem) async -> Void) async throws
 }
 
 /// The feed kinds a build knows, by `kind:` name.

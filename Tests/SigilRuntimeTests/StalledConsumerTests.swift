@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import Logging
+import SigilBundle
+import SigilChain
+import SigilCore
+import SigilFeeds
+import SigilPluginAPI
+import SigilRuntime
+import SigilTestSupport
+import Synchronization
+import Testing
+
+/// A plugin that takes its time over every swap: a stalled consumer.
+final class SlowPlugin: StrategyPlugin {
+    static let kind = "slow"
+    static let summary = "test plugin: sleeps over every swap"
+    static let parameterSpecs: [ParameterSpec] = []
+    static let modelRoles: [String] = []
+    let eventKinds: Set<String> = ["v2.swap", "v3.swap", "v2.sync"]
+
+    init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws {}
+
+    func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {
+        usleep(3_000)
+        return []
+    }
+}
+
+@Suite struct StalledConsumerTests {
+    /// A fast feed (live Uniswap traffic on the devnet) and a runner that cannot keep up: the
+    /// feed waits for the runner (slowdowns counted in its health), nothing is lost or
+    /// duplicated against the node's eth_getLogs, and the run catches up with the chain.
+    @Test func aStalledConsumerSlowsTheFeedAndLosesNothing() async throws {
+        let node = try await DevnetProcess(seed: 31)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigil-stall-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let yaml = """
+            feeds:
+              - {name: devnet, kind: ethereum, url: "\(node.wsURL)", from_block: 0, silence_timeout: 2, request_timeout: 2,
+                 reconnect: {initial: 0.05, max: 0.5}}
+            strategies:
+              - {name: slow, plugin: slow}
+            outputs: {jsonl: \(dir)/out.jsonl, sqlite: \(dir)/out.sqlite}
+            """
+        let components = Components(plugins: PluginRegistry([SlowPlugin.self]), feeds: Components.bundled.feeds)
+        let config = try ConfigLoader.parse(yaml, file: dir + "/stall.yaml", components: components)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let latest = Mutex<LiveService.Status?>(nil)
+        let service = LiveService(config: config, models: [:], logger: logger, statusInterval: .milliseconds(100),
+                                  outcome: LiveService.OutcomeBox(), queueCapacity: 4) { s in latest.withLock { $0 = s } }
+        let run = Task { try await service.run() }
+
+        _ = try await Peers.run("traffic", ["--rpc", node.httpURL, "--blocks", "40", "--swaps", "8"])
+        let rpc = HTTPRPCClient(url: node.httpURL)
+        guard let last = try await rpc.call("eth_blockNumber", []).stringValue.flatMap({ Hex.quantity($0) }) else {
+            Issue.record("no block number")
+            return
+        }
+        _ = try await rpc.call("sigil_mine", [.int(1)])
+        var health: FeedHealth.Snapshot?
+        for _ in 0..<1_200 {
+            try await Task.sleep(for: .milliseconds(100))
+            health = latest.withLock { $0?.feeds.first }
+            if let h = health, h.delivered >= last { break }
+        }
+        run.cancel()
+        try await run.value
+        let h = try #require(health)
+        #expect(h.delivered >= last, "the run did not catch up: closed \(h.delivered) of \(last)")
+        #expect(h.slowdowns > 0, "the feed never waited for the runner: \(h)")
+
+        let topics: [JSONValue] = UniswapEvents.topics.values.sorted().map { .string("\($0)") }
+        let logs = try await rpc.call("eth_getLogs", [.object(["fromBlock": .string("0x0"), "toBlock": .string(Hex.quantity(last)),
+                                                               "topics": .array([.array(topics)])])])
+        let truth = (logs.arrayValue ?? []).compactMap { l -> String? in
+            guard let hash = l["blockHash"]?.stringValue, let index = l["logIndex"]?.stringValue.flatMap({ Hex.quantity($0) }) else { return nil }
+            return "\(hash)/\(index)"
+        }
+        let db = try DatabaseQueue(path: config.outputs.sqlite)
+        let got = try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT block_hash, log_index FROM events WHERE retracted = 0 AND block_number <= ?", arguments: [Int64(last)])
+                .map { "\($0["block_hash"] as String)/\($0["log_index"] as Int64)" }
+        }
+        #expect(truth.count > 300, "only \(truth.count) events in the traffic")
+        #expect(got.count == Set(got).count, "duplicated events")
+        #expect(Set(got) == Set(truth), "\(Set(truth).subtracting(got).count) lost, \(Set(got).subtracting(truth).count) foreign")
+        print("stalled consumer: \(truth.count) events exactly once; slowdowns \(h.slowdowns), reconnects \(h.reconnects); \(h.lastError ?? "")")
+    }
+}
