@@ -77,9 +77,15 @@ public struct LiveService: Service {
     }
 
     public func run() async throws {
-        let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        let runner = try LiveRunner(config: config, models: models, store: store)
-        let resume = try runner.restore()
+        // The runner's work (SQLite commits, rebuilds) blocks: it runs off the cooperative pool,
+        // one call at a time, each awaited before the next.
+        let (config, models) = (self.config, self.models)
+        let (box, resume) = try await OffPool.run { () throws -> (Confined<LiveRunner>, [String: ChainResumePoint]) in
+            let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
+            let runner = try LiveRunner(config: config, models: models, store: store)
+            return (Confined(runner), try runner.restore())
+        }
+        let runner = box.value, store = runner.store
         var feeds: [(feed: any LiveFeed, resume: FeedResume)] = []
         for f in config.feeds {
             guard let feed = f.settings.makeLiveFeed(logger: logger, eventKinds: runner.engine.eventKinds) else { continue }
@@ -125,7 +131,7 @@ public struct LiveService: Service {
             for await input in inputs.cancelOnGracefulShutdown() {
                 switch input {
                 case .item(let item):
-                    try runner.handle(item)
+                    try await OffPool.run { try box.value.handle(item) }
                     credits.release()
                     if let stop = stopAtBlock, case .blockClosed = item, runner.allClosed(through: stop, feeds: names) {
                         return
@@ -146,4 +152,11 @@ public struct LiveService: Service {
         outcome.value.withLock { $0 = final }
         if let failure { throw FeedError(description: failure) }
     }
+}
+
+/// A value handed between threads but used by one at a time: the live runner, whose calls the
+/// service awaits one after another.
+final class Confined<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

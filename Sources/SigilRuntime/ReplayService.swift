@@ -2,6 +2,7 @@ import Foundation
 public import ServiceLifecycle
 public import SigilModels
 import Synchronization
+import SigilCore
 
 /// `sigil run` on replay feeds as a swift-service-lifecycle `Service`: it builds the engine and
 /// the output store inside `run()`, plays every recording, and on graceful shutdown (SIGINT or
@@ -40,13 +41,31 @@ public struct ReplayService: Service {
     }
 
     public func run() async throws {
-        let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-        onReady(config.strategies.count)
-        let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
-                                                  shouldStop: { Task.isShuttingDownGracefully }, status: status)
-        try store.close()
-        let engine = runner.engine
-        let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
-        outcome.value.withLock { $0 = Outcome(summary: summary, strategies: engine.strategies.count, portfolio: p) }
+        // The replay is synchronous work (decoding, SQLite commits): it runs on a thread of its
+        // own, and a graceful shutdown reaches it through a flag polled between frames.
+        let stop = StopFlag()
+        let (config, models, status, onReady) = (config, models, status, onReady)
+        let done = try await withGracefulShutdownHandler {
+            try await OffPool.run { () throws -> Outcome in
+                let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
+                onReady(config.strategies.count)
+                let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
+                                                          shouldStop: { stop.isSet }, status: status)
+                try store.close()
+                let engine = runner.engine
+                let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+                return Outcome(summary: summary, strategies: engine.strategies.count, portfolio: p)
+            }
+        } onGracefulShutdown: {
+            stop.set()
+        }
+        outcome.value.withLock { $0 = done }
     }
+}
+
+/// A flag set from one thread and polled from another.
+final class StopFlag: Sendable {
+    let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func set() { flag.store(true, ordering: .releasing) }
 }

@@ -68,16 +68,16 @@ public actor Coordinator {
         await acquire()
         defer { release() }
         var v = Verdict(id: 0, reason: .accepted, detail: "", reward: 0)
-        func refuse(_ r: Verdict.Reason, _ detail: String, claimed: Int64? = nil, newHash: Hash32? = nil) throws -> Verdict {
+        func refuse(_ r: Verdict.Reason, _ detail: String, claimed: Int64? = nil, newHash: Hash32? = nil) async throws -> Verdict {
             v.reason = r
             v.detail = detail
-            v.id = try ledger.record(v, claimed: claimed, newHash: newHash)
+            v.id = try await ledger.record(v, claimed: claimed, newHash: newHash)
             return v
         }
         let size = manifest.count + weights.count + signature.count
-        guard size <= policy.maxPackageBytes else { return try refuse(.oversize, "\(size) bytes, limit \(policy.maxPackageBytes)") }
+        guard size <= policy.maxPackageBytes else { return try await refuse(.oversize, "\(size) bytes, limit \(policy.maxPackageBytes)") }
         let m: UpdateManifest
-        do { m = try UpdateManifest(canonical: manifest) } catch { return try refuse(.malformedManifest, error.description) }
+        do { m = try UpdateManifest(canonical: manifest) } catch { return try await refuse(.malformedManifest, error.description) }
         v.contributor = m.contributor
         v.nonce = m.nonce
         v.modelId = m.modelId
@@ -86,70 +86,72 @@ public actor Coordinator {
         do {
             signer = try PersonalMessage.signer(of: manifest, signature: try RecoverableSignature(bytes: signature))
         } catch {
-            return try refuse(.badSignature, "the signature does not parse or recover: \(error)")
+            return try await refuse(.badSignature, "the signature does not parse or recover: \(error)")
         }
         guard signer == m.contributor else {
-            return try refuse(.badSignature, "the signature recovers \(signer), the manifest names \(m.contributor)")
+            return try await refuse(.badSignature, "the signature recovers \(signer), the manifest names \(m.contributor)")
         }
-        guard let claimed = try ledger.claim(contributor: m.contributor, nonce: m.nonce) else {
-            return try refuse(.replayedNonce, "nonce \(m.nonce) of \(m.contributor) was used before")
+        guard let claimed = try await ledger.claim(contributor: m.contributor, nonce: m.nonce) else {
+            return try await refuse(.replayedNonce, "nonce \(m.nonce) of \(m.contributor) was used before")
         }
         let current: RegistryEntry
         do { current = try await registry.entry(model: m.modelId, version: .latest) } catch {
-            return try refuse(.staleBase, "the registry has no version of \(m.modelId): \(error)", claimed: claimed)
+            return try await refuse(.staleBase, "the registry has no version of \(m.modelId): \(error)", claimed: claimed)
         }
         guard current.version == m.baseVersion, current.weightsHash == m.baseHash else {
-            return try refuse(.staleBase, "the base is version \(m.baseVersion) (\(m.baseHash)); the current version is \(current.version) (\(current.weightsHash))",
+            return try await refuse(.staleBase, "the base is version \(m.baseVersion) (\(m.baseHash)); the current version is \(current.version) (\(current.weightsHash))",
                               claimed: claimed)
         }
         let hash = ModelHash.sha256(weights)
-        guard hash == m.newHash else { return try refuse(.hashMismatch, "the weights hash to \(hash), the manifest says \(m.newHash)", claimed: claimed, newHash: hash) }
+        guard hash == m.newHash else { return try await refuse(.hashMismatch, "the weights hash to \(hash), the manifest says \(m.newHash)", claimed: claimed, newHash: hash) }
         let baseBytes = try weightsOf(current)
         guard ModelHash.sha256(baseBytes) == current.weightsHash else { throw ContribError("the coordinator's copy of version \(current.version) does not match the registry") }
         let base = try NeuralModel(safetensors: baseBytes, reference: ModelReference(id: "\(m.modelId)", version: current.version, weightsHash: current.weightsHash))
         let baseFile = try Safetensors(bytes: baseBytes)
         let updateFile: Safetensors
         do { updateFile = try Safetensors(bytes: weights) } catch {
-            return try refuse(.malformedWeights, error.description, claimed: claimed, newHash: hash)
+            return try await refuse(.malformedWeights, error.description, claimed: claimed, newHash: hash)
         }
         for key in ["architecture", "features", "activations", "normalization.mean", "normalization.std"]
         where baseFile.metadata[key] != updateFile.metadata[key] {
-            return try refuse(.architectureMismatch, "model card \(key) differs from the base's", claimed: claimed, newHash: hash)
+            return try await refuse(.architectureMismatch, "model card \(key) differs from the base's", claimed: claimed, newHash: hash)
         }
         let baseShapes = baseFile.tensors.map { "\($0.name)\($0.shape)" }.sorted(), newShapes = updateFile.tensors.map { "\($0.name)\($0.shape)" }.sorted()
         guard baseShapes == newShapes else {
-            return try refuse(.architectureMismatch, "tensors \(newShapes) differ from the base's \(baseShapes)", claimed: claimed, newHash: hash)
+            return try await refuse(.architectureMismatch, "tensors \(newShapes) differ from the base's \(baseShapes)", claimed: claimed, newHash: hash)
         }
         let update: NeuralModel
         do {
             update = try NeuralModel(safetensors: weights, reference: ModelReference(id: "\(m.modelId)", version: current.version + 1, weightsHash: hash))
         } catch {
-            return try refuse(.malformedWeights, error.description, claimed: claimed, newHash: hash)
+            return try await refuse(.malformedWeights, error.description, claimed: claimed, newHash: hash)
         }
         var distance = 0.0, norm = 0.0
         for (b, u) in zip(base.layers, update.layers) {
             for (x, y) in zip(b.weights + b.bias, u.weights + u.bias) {
-                guard y.isFinite else { return try refuse(.nonFinite, "a weight of the update is \(y)", claimed: claimed, newHash: hash) }
+                guard y.isFinite else { return try await refuse(.nonFinite, "a weight of the update is \(y)", claimed: claimed, newHash: hash) }
                 distance += Double(y - x) * Double(y - x)
                 norm += Double(x) * Double(x)
             }
         }
         let relative = distance.squareRoot() / max(norm.squareRoot(), 1e-12)
         guard relative <= policy.maxRelativeDistance else {
-            return try refuse(.tooFarFromBase, String(format: "relative distance %.3f, bound %.3f", relative, policy.maxRelativeDistance),
+            return try await refuse(.tooFarFromBase, String(format: "relative distance %.3f, bound %.3f", relative, policy.maxRelativeDistance),
                               claimed: claimed, newHash: hash)
         }
-        let data = try heldOut.dataset(for: base.featureNames)
-        let baseLoss = try Self.loss(base, data), newLoss = try Self.loss(update, data)
+        let (heldOut, names) = (heldOut, base.featureNames)
+        let data = try await OffPool.run { try heldOut.dataset(for: names) }
+        // Scoring is long CPU work: off the cooperative pool, so the server keeps answering.
+        let (baseLoss, newLoss) = try await OffPool.run { (try Self.loss(base, data), try Self.loss(update, data)) }
         v.baseLoss = baseLoss
         v.newLoss = newLoss
         v.improvement = (baseLoss - newLoss) / baseLoss
         let improvement = v.improvement!
         if improvement < 0 {
-            return try refuse(.worseOnHeldOut, String(format: "held-out loss %.5f, the current version's %.5f", newLoss, baseLoss), claimed: claimed, newHash: hash)
+            return try await refuse(.worseOnHeldOut, String(format: "held-out loss %.5f, the current version's %.5f", newLoss, baseLoss), claimed: claimed, newHash: hash)
         }
         if improvement <= policy.epsilon {
-            return try refuse(.belowEpsilon, String(format: "improvement %.4f%% is not more than epsilon %.4f%%", 100 * improvement, 100 * policy.epsilon),
+            return try await refuse(.belowEpsilon, String(format: "improvement %.4f%% is not more than epsilon %.4f%%", 100 * improvement, 100 * policy.epsilon),
                               claimed: claimed, newHash: hash)
         }
         v.reward = policy.rewardPerUpdate * improvement / policy.epsilon
@@ -166,10 +168,10 @@ public actor Coordinator {
             } catch {
                 // Recorded, not thrown: the ledger says what happened to every submission.
                 v.reward = 0
-                return try refuse(.publishFailed, v.detail + "; publishing failed: \(error)", claimed: claimed, newHash: hash)
+                return try await refuse(.publishFailed, v.detail + "; publishing failed: \(error)", claimed: claimed, newHash: hash)
             }
         }
-        v.id = try ledger.record(v, claimed: claimed, newHash: hash)
+        v.id = try await ledger.record(v, claimed: claimed, newHash: hash)
         return v
     }
 

@@ -40,8 +40,8 @@ public final class Ledger: Sendable {
     }
 
     /// Claims a signed contributor's nonce: true when it was free (a pending row now holds it).
-    func claim(contributor: Address, nonce: String) throws -> Int64? {
-        try db.write { db in
+    func claim(contributor: Address, nonce: String) async throws -> Int64? {
+        try await db.write { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO submissions (received_at, contributor, nonce, signed, verdict, detail) VALUES (?, ?, ?, 1, 'pending', '')
                 """, arguments: [Date().timeIntervalSince1970, "\(contributor)", nonce])
@@ -51,8 +51,8 @@ public final class Ledger: Sendable {
 
     /// Records a verdict: completes a claimed row, or adds one (an unsigned or replayed submission).
     @discardableResult
-    func record(_ v: Verdict, claimed: Int64?, newHash: Hash32?) throws -> Int64 {
-        try db.write { db in
+    func record(_ v: Verdict, claimed: Int64?, newHash: Hash32?) async throws -> Int64 {
+        try await db.write { db in
             let args: [(any DatabaseValueConvertible)?] = [v.contributor.map { "\($0)" }, v.nonce, v.modelId.map { "\($0)" },
                                                            v.baseVersion.map { Int64($0) }, newHash.map { "\($0)" }, v.reason.rawValue, v.detail,
                                                            v.baseLoss, v.newLoss, v.improvement, v.reward,
