@@ -79,14 +79,13 @@ public final class HyperliquidFeed: Sendable {
         mutating func delivered(_ coin: String, _ tid: UInt64) -> Bool { recent[coin]?.set.contains(tid) ?? false }
 
         mutating func remember(_ coin: String, _ tid: UInt64, _ time: UInt64) {
-            var r = recent[coin] ?? ([], [])
-            r.set.insert(tid)
-            r.order.append(tid)
-            if r.order.count > 20_000 {
-                for old in r.order.prefix(10_000) { r.set.remove(old) }
-                r.order.removeFirst(10_000)
+            // In place: a copy of the coin's entry would copy its 20,000 ids for every trade.
+            recent[coin, default: ([], [])].set.insert(tid)
+            recent[coin, default: ([], [])].order.append(tid)
+            if let r = recent[coin], r.order.count > 20_000 {
+                for old in r.order.prefix(10_000) { recent[coin]?.set.remove(old) }
+                recent[coin]?.order.removeFirst(10_000)
             }
-            recent[coin] = r
             if time >= last[coin]?.timeMs ?? 0 { last[coin] = StreamCursor(id: tid, timeMs: time) }
         }
     }

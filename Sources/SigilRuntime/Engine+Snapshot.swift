@@ -19,6 +19,8 @@ extension Engine {
         var eventsProcessed: Int
         var retractions: Int
         var offChainEvents: Int
+        /// The off-chain identities in `seen`, oldest first.
+        var offChainRecent: [EventID]?
         /// Strategy name → its plugin's state (JSON).
         var plugins: [String: Data]
     }
@@ -46,7 +48,7 @@ extension Engine {
         let snap = Snapshot(strategies: strategiesFingerprint, pools: book.pools, markets: markets.markets, tokens: tokens.tokens, vetoes: gate.vetoState,
                             portfolio: portfolio?.state,
                             seen: seen.filter { $0.chainId != chainId || $0.blockNumber > closed }, open: open, eventsProcessed: eventsProcessed,
-                            retractions: retractions, offChainEvents: offChainEvents, plugins: plugins)
+                            retractions: retractions, offChainEvents: offChainEvents, offChainRecent: offChainRing, plugins: plugins)
         return try enc.encode(snap)
     }
 
@@ -74,6 +76,8 @@ extension Engine {
         eventsProcessed = snap.eventsProcessed
         retractions = snap.retractions
         offChainEvents = snap.offChainEvents
+        offChainRecent = Array((snap.offChainRecent ?? []).suffix(Self.offChainDedupCapacity))
+        offChainNext = 0
     }
 }
 

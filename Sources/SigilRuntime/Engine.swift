@@ -41,10 +41,14 @@ public final class Engine {
     let blockStrategies: [Strategy]
     var open: [UInt64: OpenBlock] = [:]
     var offChainEvents = 0
+    /// The most recent off-chain identities (a ring), so `seen` keeps at most
+    /// `offChainDedupCapacity` of them: the feeds and the store deduplicate trades too; this
+    /// bounds the engine's memory however fast trades come.
+    var offChainRecent: [EventID] = []
+    var offChainNext = 0
 
-    /// How long off-chain event identities are remembered for deduplication (source time, ms):
-    /// the feeds and the store deduplicate trades too; this bounds the engine's memory.
-    public static let offChainDedupWindowMs: UInt64 = 600_000
+    /// Off-chain event identities remembered for deduplication.
+    public static let offChainDedupCapacity = 65_536
 
     public init(strategies: [Strategy], gate: RiskGate = RiskGate(severity: .high, blocks: 300), portfolio: PaperPortfolio? = nil) {
         self.strategies = strategies
@@ -101,6 +105,21 @@ public final class Engine {
         seen = seen.filter { $0.chainId != chainId || $0.blockNumber >= block }
     }
 
+    func rememberOffChain(_ id: EventID) {
+        if offChainRecent.count < Self.offChainDedupCapacity {
+            offChainRecent.append(id)
+            return
+        }
+        seen.remove(offChainRecent[offChainNext])
+        offChainRecent[offChainNext] = id
+        offChainNext = (offChainNext + 1) % Self.offChainDedupCapacity
+    }
+
+    /// The remembered off-chain identities, oldest first.
+    var offChainRing: [EventID] {
+        Array(offChainRecent[offChainNext...] + offChainRecent[..<offChainNext])
+    }
+
     /// Processes one event; a log seen before (same chain, block hash and log index) is
     /// skipped, so overlapping deliveries do not produce outputs twice. An on-chain event of a
     /// later block than the chain's open one closes that block first (`closeBlock`).
@@ -112,11 +131,9 @@ public final class Engine {
         guard seen.insert(event.id).inserted else { return [] }
         eventsProcessed += 1
         if event.payload.isOffChain {
+            rememberOffChain(event.id)
             guard let market = markets.apply(event) else { return [] }
             offChainEvents += 1
-            if offChainEvents % 4_096 == 0 {
-                forgetSeen(chainId: event.id.chainId, below: event.id.blockNumber.subtractingSaturated(Self.offChainDedupWindowMs))
-            }
             var out: [OutputRecord] = []
             for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
                 guard s.pools.isEmpty || s.pools.contains(market.address) else { continue }
