@@ -56,6 +56,26 @@ final class JSONLFile {
         guard fsync(fd) == 0 else { throw StoreError("\(path): cannot flush the JSONL output: \(Self.errnoText())") }
     }
 
+    /// True when the file is `bytes` long and ends with `lastLine` and a newline (or is empty
+    /// and `lastLine` nil): what the database's sink says it must hold.
+    func isLevel(bytes: Int64, lastLine: String?) throws(StoreError) -> Bool {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw StoreError("\(path): cannot stat the JSONL output: \(Self.errnoText())") }
+        guard Int64(st.st_size) == bytes else { return false }
+        guard let lastLine else { return bytes == 0 }
+        let want = Array(lastLine.utf8) + [0x0a]
+        guard Int64(want.count) <= bytes else { return false }
+        var tail = [UInt8](repeating: 0, count: want.count)
+        let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want.count, off_t(bytes) - off_t(want.count)) }
+        guard n == want.count else { return false }
+        // The line before the last must end where the last begins.
+        if Int64(want.count) < bytes {
+            var before: UInt8 = 0
+            guard pread(fd, &before, 1, off_t(bytes) - off_t(want.count) - 1) == 1, before == 0x0a else { return false }
+        }
+        return tail == want
+    }
+
     /// The file's lines (the last one may lack its newline: `partial`).
     func readLines() throws(StoreError) -> (lines: [[UInt8]], partial: [UInt8]) {
         guard lseek(fd, 0, SEEK_SET) >= 0 else { throw StoreError("\(path): cannot seek: \(Self.errnoText())") }

@@ -189,6 +189,13 @@ public final class OutputStore {
     /// behind the database (or with half a line), and a file damaged from outside may have lost
     /// or repeated lines. On open it is reconciled with the database's sink, line by line.
     func reconcileJSONL() throws {
+        // The common case, a file already level with the database, is settled without reading
+        // either whole: same size in bytes, same last line.
+        let (bytes, last) = try db.read { db -> (Int64, String?) in
+            let bytes = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(length(CAST(json AS BLOB)) + 1), 0) FROM sink") ?? 0
+            return (bytes, try String.fetchOne(db, sql: "SELECT json FROM sink ORDER BY seq DESC LIMIT 1"))
+        }
+        if try jsonl.isLevel(bytes: bytes, lastLine: last) { return }
         let expected = try db.read { db in try String.fetchAll(db, sql: "SELECT json FROM sink ORDER BY seq") }
         try jsonl.reconcile(with: expected, store: sqlitePath)
     }
