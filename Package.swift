@@ -166,7 +166,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "SigilTestSupport", dependencies: ["SigilCore"], path: "Tests/SigilTestSupport", swiftSettings: swiftSettings),
+        .target(name: "SigilTestSupport", dependencies: ["SigilCore", "SigilChain", "SigilModels"], path: "Tests/SigilTestSupport",
+                swiftSettings: swiftSettings),
+        // Every test that runs the `sigil` binary, in one place.
+        .testTarget(name: "SigilCLITests", dependencies: ["SigilTestSupport", "SigilCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",

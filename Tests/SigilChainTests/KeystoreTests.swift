@@ -62,36 +62,6 @@ import Testing
     }
 }
 
-@Suite struct KeyCommandTests {
-    @Test func keyNewWritesAPrivateKeystoreThatEthAccountOpens() async throws {
-        let dir = try KeystoreTests.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pw = dir + "/pw"
-        try "s3cret phrase\n".write(toFile: pw, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: pw)
-        let exposed = try await Peers.sigil(["key", "new", "--keystore", dir + "/sigil-a.json", "--kdf", "light", "--password-file", pw])
-        #expect(exposed.status == 1 && exposed.err.contains("chmod 600"))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: pw)
-        let made = try await Peers.sigil(["key", "new", "--keystore", dir + "/sigil-a.json", "--kdf", "light", "--password-file", pw])
-        #expect(made.status == 0, "\(made.err)")
-        let address = String(made.out.prefix(42))
-        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/sigil-a.json")[.posixPermissions] as! NSNumber
-        #expect(mode.intValue == 0o600)
-        let shown = try await Peers.sigil(["key", "address", "--keystore", dir + "/sigil-a.json", "--password-file", pw])
-        #expect(shown.out.trimmingCharacters(in: .whitespacesAndNewlines) == address)
-        #expect(!shown.out.contains("s3cret") && !made.out.contains("s3cret") && !made.err.contains("s3cret"))
-        try JSONSerialization.data(withJSONObject: ["sigil-a.json": "s3cret phrase"]).write(to: URL(fileURLWithPath: dir + "/passwords.json"))
-        let read = try await Peers.oracle(["keystore-read", dir])
-        #expect(read.first?["address"] as? String == address)
-        let again = try await Peers.sigil(["key", "new", "--keystore", dir + "/sigil-a.json", "--kdf", "light", "--password-file", pw])
-        #expect(again.status == 1 && again.err.contains("never overwritten"))
-        try "wrong".write(toFile: pw, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: pw)
-        let wrong = try await Peers.sigil(["key", "address", "--keystore", dir + "/sigil-a.json", "--password-file", pw])
-        #expect(wrong.status == 1 && wrong.err.contains("wrong password"))
-    }
-}
-
 @Suite struct TransactionTests {
     @Test func eip1559SigningIsByteIdenticalToEthAccount() async throws {
         let cases = try await Peers.oracle(["tx1559", "--count", "300", "--seed", "8"])

@@ -7,16 +7,7 @@ import Testing
 
 /// `sigil run`'s core on the bundled configuration: outputs in SQLite and JSONL, each once.
 @Suite struct RunTests {
-    static func tempConfig() throws -> (path: String, dir: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sigil-run-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let yaml = try String(contentsOfFile: Peers.root + "/strategies.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "path: data/replay/", with: "path: \(Peers.root)/data/replay/")
-            .replacingOccurrences(of: "snapshot: models/", with: "snapshot: \(Peers.root)/models/")
-            .replacingOccurrences(of: "file: models/", with: "file: \(Peers.root)/models/")
-        try yaml.write(toFile: dir + "/strategies.yaml", atomically: true, encoding: .utf8)
-        return (dir + "/strategies.yaml", dir)
-    }
+    static func tempConfig() throws -> (path: String, dir: String) { try Fixtures.bundledConfig() }
 
     /// Frames and log frames of the bundled recording, from its manifest.
     static func manifestCounts() throws -> (frames: Int, logs: Int) {
@@ -66,30 +57,5 @@ import Testing
             }
         }
         #expect(types["alert"] == 3 && (types["signal"] ?? 0) > 0 && (types["fill"] ?? 0) > 0)
-    }
-
-    @Test func everyBundledModelVerifies() async throws {
-        for (id, file) in [("sigil/model-signal", "model-signal-logistic"), ("sigil/model-signal-mlp", "model-signal-mlp")] {
-            let path = Peers.root + "/models/\(file).safetensors"
-            let bySnapshot = try await Peers.sigil(["verify-model", path, "--model", id, "--snapshot", Peers.root + "/models/registry-snapshot.json"])
-            #expect(bySnapshot.status == 0 && bySnapshot.out.hasPrefix("MATCH"), "\(bySnapshot)")
-            let (config, dir) = try Self.tempConfig()
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            let byConfig = try await Peers.sigil(["verify-model", path, "--model", id, "--config", config, "--json"])
-            #expect(byConfig.status == 0 && byConfig.out.contains(#""verdict":"match""#), "\(byConfig)")
-        }
-        let both = try await Peers.sigil(["verify-model", "x", "--model", "m", "--snapshot", "s", "--rpc", "http://x"])
-        #expect(both.status != 0 && both.err.contains("give one registry"))
-    }
-
-    @Test func theCommandRunsEndToEnd() async throws {
-        let (path, dir) = try Self.tempConfig()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try await Peers.sigil(["run", path])
-        #expect(r.status == 0, "\(r.err)")
-        let counts = try Self.manifestCounts()
-        #expect(r.out.contains("summary: \(counts.frames) frames, \(counts.logs) events") && r.out.contains("alerts: 3 (3 critical)"), "\(r.out)")
-        let bad = try await Peers.sigil(["run", dir + "/missing.yaml"])
-        #expect(bad.status == 2 && bad.err.contains("missing.yaml:1:1"))
     }
 }

