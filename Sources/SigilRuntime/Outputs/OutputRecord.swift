@@ -1,4 +1,3 @@
-import Foundation
 public import SigilCore
 
 /// One output as it is persisted: what happened, which strategy said it, and the event that
@@ -57,40 +56,46 @@ public struct OutputRecord: Hashable, Sendable {
         }
     }
 
-    /// The JSON object written to the JSONL sink (keys sorted).
+    /// The JSON object written to the JSONL sink and stored with the output (keys sorted as
+    /// they always were), built without Foundation's `[String: Any]` trees.
     public var json: String {
-        var obj: [String: Any] = [
-            "key": key, "strategy": strategy, "plugin": plugin,
-            "event": [
-                "chainId": cause.chainId, "blockNumber": cause.blockNumber, "blockHash": "\(cause.blockHash)",
-                "logIndex": cause.logIndex, "transactionHash": "\(cause.transactionHash)",
-            ] as [String: Any],
+        let c = cause
+        var members: [(String, JSONWriter.Value)] = [
+            ("key", .string(key)), ("strategy", .string(strategy)), ("plugin", .string(plugin)), ("type", .string(type == "vetoed_signal" ? "signal" : type)),
+            ("event", .object { w in
+                w.object([("chainId", .uint(c.chainId)), ("blockNumber", .uint(c.blockNumber)), ("blockHash", .string("\(c.blockHash)")),
+                          ("logIndex", .uint(UInt64(c.logIndex))), ("transactionHash", .string("\(c.transactionHash)"))])
+            }),
         ]
         switch body {
         case .alert(let a):
-            obj["type"] = "alert"
-            obj["alert"] = [
-                "alertId": a.alertId, "name": a.name, "description": a.description, "severity": a.severity.rawValue,
-                "type": a.kind.rawValue, "pool": "\(a.pool)", "addresses": a.addresses.map { "\($0)" },
-                "labels": a.labels.map { ["entity": $0.entity, "label": $0.label, "confidence": $0.confidence] as [String: Any] },
-                "metadata": a.metadata,
-            ] as [String: Any]
+            let labels: [(inout JSONWriter) -> Void] = a.labels.map { l in
+                { w in w.object([("entity", .string(l.entity)), ("label", .string(l.label)), ("confidence", .double(l.confidence))]) }
+            }
+            members.append(("alert", .object { w in
+                w.object([("alertId", .string(a.alertId)), ("name", .string(a.name)), ("description", .string(a.description)),
+                          ("severity", .string(a.severity.rawValue)), ("type", .string(a.kind.rawValue)), ("pool", .string("\(a.pool)")),
+                          ("addresses", .strings(a.addresses.map { "\($0)" })), ("labels", .objects(labels)), ("metadata", .stringMap(a.metadata))])
+            }))
         case .signal(let sig, let vetoed):
-            obj["type"] = "signal"
-            var o: [String: Any] = [
-                "side": sig.side.rawValue, "pool": "\(sig.pool)", "confidence": sig.confidence, "vetoed": vetoed,
-                "metadata": sig.metadata,
+            var o: [(String, JSONWriter.Value)] = [
+                ("side", .string(sig.side.rawValue)), ("pool", .string("\(sig.pool)")), ("confidence", .double(sig.confidence)),
+                ("vetoed", .bool(vetoed)), ("metadata", .stringMap(sig.metadata)),
             ]
             if let m = sig.model {
-                o["model"] = ["id": m.id, "version": m.version, "weightsHash": "\(m.weightsHash)"] as [String: Any]
+                o.append(("model", .object { w in
+                    w.object([("id", .string(m.id)), ("version", .uint(m.version)), ("weightsHash", .string("\(m.weightsHash)"))])
+                }))
             }
-            obj["signal"] = o
+            members.append(("signal", .object { w in w.object(o) }))
         case .fill(let f, let side):
-            obj["type"] = "fill"
-            obj["fill"] = ["side": side.rawValue, "pool": "\(f.pool)", "tokenIn": "\(f.tokenIn)", "amountIn": f.amountIn,
-                           "tokenOut": "\(f.tokenOut)", "amountOut": f.amountOut] as [String: Any]
+            members.append(("fill", .object { w in
+                w.object([("side", .string(side.rawValue)), ("pool", .string("\(f.pool)")), ("tokenIn", .string("\(f.tokenIn)")),
+                          ("amountIn", .double(f.amountIn)), ("tokenOut", .string("\(f.tokenOut)")), ("amountOut", .double(f.amountOut))])
+            }))
         }
-        let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var w = JSONWriter()
+        w.object(members)
+        return w.text
     }
 }

@@ -46,8 +46,8 @@ extension OutputStore {
             }
             return try Self.insert(outputs, db)
         }
-        try append(fresh.map(\.json))
-        return fresh
+        try append(fresh.map(\.line))
+        return fresh.map(\.record)
     }
 
     /// Sets aside a feed's journal, checkpoint and block hashes (a replay starting afresh); its
@@ -102,13 +102,16 @@ extension OutputStore {
                     INSERT INTO retractions (output_key, feed, chain_id, block_number, block_hash, log_index, rewound_to)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [key, feed, chain, row["block_number"], row["block_hash"], row["log_index"], above])
-                let obj: [String: Any] = [
-                    "type": "retraction", "key": "retraction:\(db.lastInsertedRowID)", "retracts": key, "retractedType": row["type"] as String, "strategy": row["strategy"] as String,
-                    "reason": "reorg", "rewoundTo": toBlock,
-                    "event": ["chainId": chainId, "blockNumber": row["block_number"] as Int64, "blockHash": row["block_hash"] as String,
-                              "logIndex": row["log_index"] as Int64, "transactionHash": row["transaction_hash"] as String] as [String: Any],
-                ]
-                let line = String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
+                let (number, hash, index, tx): (Int64, String, Int64, String) = (row["block_number"], row["block_hash"], row["log_index"], row["transaction_hash"])
+                var w = JSONWriter()
+                w.object([("type", .string("retraction")), ("key", .string("retraction:\(db.lastInsertedRowID)")), ("retracts", .string(key)),
+                          ("retractedType", .string(row["type"])), ("strategy", .string(row["strategy"])), ("reason", .string("reorg")),
+                          ("rewoundTo", .uint(toBlock)),
+                          ("event", .object { w in
+                              w.object([("chainId", .uint(chainId)), ("blockNumber", .int(number)), ("blockHash", .string(hash)),
+                                        ("logIndex", .int(index)), ("transactionHash", .string(tx))])
+                          })])
+                let line = w.text
                 try db.execute(sql: "INSERT INTO sink (json) VALUES (?)", arguments: [line])
                 lines.append(line)
             }
@@ -238,7 +241,7 @@ extension OutputStore {
     /// why, and `alert` (when given) is stored as an output.
     public func quarantine(seq: Int64, feed: String?, blockNumber: UInt64?, logIndex: UInt32?, reason: String,
                            alert: OutputRecord?) throws -> [OutputRecord] {
-        let fresh = try write { db -> [OutputRecord] in
+        let fresh = try write { db -> [(record: OutputRecord, line: String)] in
             try db.execute(sql: "UPDATE events SET quarantined = 1 WHERE seq = ?", arguments: [seq])
             try db.execute(sql: """
                 INSERT OR IGNORE INTO quarantine (event_seq, feed, block_number, log_index, reason, at) VALUES (?, ?, ?, ?, ?, ?)
@@ -246,8 +249,8 @@ extension OutputStore {
                                  Date().timeIntervalSince1970])
             return try alert.map { try Self.insert([$0], db) } ?? []
         }
-        try append(fresh.map(\.json))
-        return fresh
+        try append(fresh.map(\.line))
+        return fresh.map(\.record)
     }
 
     /// How many journal entries were quarantined.

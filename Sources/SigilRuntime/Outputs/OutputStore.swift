@@ -154,27 +154,31 @@ public final class OutputStore {
     public func store(_ records: [OutputRecord]) throws -> [OutputRecord] {
         guard !records.isEmpty else { return [] }
         let fresh = try write { db in try Self.insert(records, db) }
-        try append(fresh.map(\.json))
-        return fresh
+        try append(fresh.map(\.line))
+        return fresh.map(\.record)
     }
 
     /// Inserts outputs (an output retracted by a reorg and produced again is reinstated) and
-    /// their JSONL lines; returns the new ones.
-    static func insert(_ records: [OutputRecord], _ db: Database) throws -> [OutputRecord] {
-        var fresh: [OutputRecord] = []
+    /// their JSONL lines; returns the new ones with their line (each output's JSON is built once).
+    static func insert(_ records: [OutputRecord], _ db: Database) throws -> [(record: OutputRecord, line: String)] {
+        var fresh: [(record: OutputRecord, line: String)] = []
+        guard !records.isEmpty else { return fresh }
+        let output = try db.cachedStatement(sql: """
+            INSERT INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
+                block_hash, log_index, transaction_hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET retracted = 0 WHERE retracted = 1
+            """)
+        let sink = try db.cachedStatement(sql: "INSERT INTO sink (json) VALUES (?)")
         for r in records {
             var severity: String?
             if case .alert(let a) = r.body { severity = a.severity.rawValue }
             let c = r.cause
-            try db.execute(sql: """
-                INSERT INTO outputs (key, type, strategy, plugin, pool, severity, chain_id, block_number,
-                    block_hash, log_index, transaction_hash, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (key) DO UPDATE SET retracted = 0 WHERE retracted = 1
-                """, arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId), try int64(c.blockNumber, "blockNumber"),
-                                 "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", r.json])
+            let json = r.json
+            try output.execute(arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId),
+                                           try int64(c.blockNumber, "blockNumber"), "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", json])
             if db.changesCount == 1 {
-                fresh.append(r)
-                try db.execute(sql: "INSERT INTO sink (json) VALUES (?)", arguments: [r.json])
+                fresh.append((r, json))
+                try sink.execute(arguments: [json])
             }
         }
         return fresh

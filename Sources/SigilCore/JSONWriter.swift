@@ -1,0 +1,112 @@
+import Foundation
+
+/// Writes JSON text directly, byte for byte as Foundation's `JSONSerialization` with
+/// `.sortedKeys` writes the same values (the format Sigil's outputs have always had), without
+/// building `[String: Any]` trees: objects are written through `object { … }` with their keys
+/// sorted the way JSONSerialization sorts them.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// JSONSerialization's key order: numeric, case-insensitive, ties broken by code points, in
+    /// the system locale.
+    public static func ordered(_ a: String, _ b: String) -> Bool {
+        a.compare(b, options: [.numeric, .caseInsensitive, .forcedOrdering], range: nil, locale: systemLocale) == .orderedAscending
+    }
+
+    static let systemLocale = Locale(identifier: "")
+
+    /// One member value of an object under construction.
+    public enum Value {
+        case string(String)
+        case int(Int64)
+        case uint(UInt64)
+        case double(Double)
+        case bool(Bool)
+        case strings([String])
+        case stringMap([String: String])
+        case object((inout JSONWriter) -> Void)
+        case objects([(inout JSONWriter) -> Void])
+    }
+
+    /// Writes an object whose members are `members`, keys sorted as JSONSerialization sorts them.
+    public mutating func object(_ members: [(String, Value)]) {
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in members.sorted(by: { Self.ordered($0.0, $1.0) }) {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            string(key)
+            bytes.append(UInt8(ascii: ":"))
+            write(value)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    mutating func write(_ value: Value) {
+        switch value {
+        case .string(let s): string(s)
+        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .uint(let u): bytes.append(contentsOf: String(u).utf8)
+        case .double(let d): double(d)
+        case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        case .strings(let a):
+            bytes.append(UInt8(ascii: "["))
+            for (i, s) in a.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                string(s)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .stringMap(let m):
+            object(m.map { ($0.key, .string($0.value)) })
+        case .object(let body):
+            body(&self)
+        case .objects(let bodies):
+            bytes.append(UInt8(ascii: "["))
+            for (i, body) in bodies.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                body(&self)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+    }
+
+    /// A number as JSONSerialization writes it: the shortest round-trip form, with no `.0` on
+    /// whole values. Not-finite values have no JSON form: written as null.
+    mutating func double(_ d: Double) {
+        guard d.isFinite else {
+            bytes.append(contentsOf: "null".utf8)
+            return
+        }
+        var s = d.description
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A string with JSONSerialization's escapes: `"`, `\`, `/`, the short control escapes, and
+    /// `\u00XX` for other control characters.
+    public mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5c, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5c, 0x5c])
+            case UInt8(ascii: "/"): bytes.append(contentsOf: [0x5c, 0x2f])
+            case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
+            case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            case 0x08: bytes.append(contentsOf: [0x5c, UInt8(ascii: "b")])
+            case 0x0c: bytes.append(contentsOf: [0x5c, UInt8(ascii: "f")])
+            case 0..<0x20:
+                bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0xf)]])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
