@@ -58,87 +58,67 @@ public enum CoordinatorServer {
         router.post("/v1/submissions") { request, _ -> Response in
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: hardLimit) } catch {
-                return json(["error": "the request is larger than \(hardLimit) bytes"], status: .contentTooLarge)
+                return failure("the request is larger than \(hardLimit) bytes", status: .contentTooLarge)
             }
             let parsed = SubmissionRequest.parse(body: Array(body.readableBytesView), contentType: request.headers[.contentType])
             let submission: SubmissionRequest
             switch parsed {
             case .success(let r): submission = r
             case .failure(let refusal):
-                return json(["error": refusal.message], status: .init(code: refusal.status))
+                return failure(refusal.message, status: .init(code: refusal.status))
             }
             do {
                 let v = try await coordinator.submit(manifest: submission.manifest, weights: submission.weights, signature: submission.signature)
-                return json(verdictObject(v), status: .ok)
+                return json(CoordinatorAPI.Verdict(v), status: .ok)
             } catch {
                 // The coordinator could not decide (its registry, its copy of the weights, the publish
                 // transaction): say why; the submission can be sent again with a new nonce.
-                return json(["error": "the coordinator could not decide: \(error)"], status: .internalServerError)
+                return failure("the coordinator could not decide: \(error)", status: .internalServerError)
             }
         }
         router.get("/v1/submissions") { request, _ -> Response in
             let q = request.uri.queryParameters
             if let extra = q.first(where: { !["contributor", "limit", "before"].contains(String($0.key)) }) {
-                return json(["error": "unknown query parameter \(TerminalText.escaped(extra.key.prefix(64))); valid: contributor, limit, before"], status: .badRequest)
+                return failure("unknown query parameter \(TerminalText.escaped(extra.key.prefix(64))); valid: contributor, limit, before", status: .badRequest)
             }
             var contributor: Address?
             if let text = q.get("contributor") {
                 guard let a = Address(hex: text) else {
-                    return json(["error": "contributor must be a 0x address of 40 hex digits"], status: .badRequest)
+                    return failure("contributor must be a 0x address of 40 hex digits", status: .badRequest)
                 }
                 contributor = a
             }
             var limit = Ledger.defaultPage
             if let text = q.get("limit") {
                 guard let n = Int(text), (1...Ledger.maxPage).contains(n) else {
-                    return json(["error": "limit must be a whole number from 1 to \(Ledger.maxPage)"], status: .badRequest)
+                    return failure("limit must be a whole number from 1 to \(Ledger.maxPage)", status: .badRequest)
                 }
                 limit = n
             }
             var before: Int64?
             if let text = q.get("before") {
-                guard let n = Int64(text), n > 0 else { return json(["error": "before must be a positive submission id"], status: .badRequest) }
+                guard let n = Int64(text), n > 0 else { return failure("before must be a positive submission id", status: .badRequest) }
                 before = n
             }
             let page = try await coordinator.ledger.page(contributor: contributor, before: before, limit: limit)
-            var body: [String: Any] = ["submissions": page.entries.map(entryObject)]
-            if let next = page.next { body["next"] = next }
-            return json(body, status: .ok)
+            return json(CoordinatorAPI.Listing(submissions: page.entries.map(CoordinatorAPI.Verdict.init), next: page.next), status: .ok)
         }
         router.get("/v1/totals") { _, _ -> Response in
             let t = try await coordinator.ledger.totalsAsync()
-            return json(["submissions": t.submissions, "accepted": t.accepted, "rewards": t.rewards], status: .ok)
+            return json(CoordinatorAPI.Totals(submissions: t.submissions, accepted: t.accepted, rewards: t.rewards), status: .ok)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sigil-coordinator"),
                            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    static func verdictObject(_ v: Verdict) -> [String: Any] {
-        var o: [String: Any] = ["id": v.id, "verdict": v.reason.rawValue, "detail": v.detail, "reward": v.reward]
-        if let c = v.contributor { o["contributor"] = "\(c)" }
-        if let n = v.nonce { o["nonce"] = n }
-        if let b = v.baseLoss { o["baseLoss"] = b }
-        if let n = v.newLoss { o["newLoss"] = n }
-        if let i = v.improvement { o["improvement"] = i }
-        if let p = v.publishedVersion { o["publishedVersion"] = p }
-        if let t = v.transactionHash { o["transactionHash"] = "\(t)" }
-        return o
-    }
-
-    static func entryObject(_ e: Ledger.Entry) -> [String: Any] {
-        var o: [String: Any] = ["id": e.id, "verdict": e.verdict, "detail": e.detail, "reward": e.reward]
-        if let c = e.contributor { o["contributor"] = c }
-        if let n = e.nonce { o["nonce"] = n }
-        if let b = e.baseLoss { o["baseLoss"] = b }
-        if let n = e.newLoss { o["newLoss"] = n }
-        if let i = e.improvement { o["improvement"] = i }
-        if let p = e.publishedVersion { o["publishedVersion"] = p }
-        if let t = e.transactionHash { o["transactionHash"] = t }
-        return o
-    }
-
-    static func json(_ obj: [String: Any], status: HTTPResponse.Status) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data("{}".utf8)
+    static func json(_ body: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(body)) ?? Data(#"{"error":"the answer could not be encoded"}"#.utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func failure(_ message: String, status: HTTPResponse.Status) -> Response {
+        json(CoordinatorAPI.Failure(error: message), status: status)
     }
 }

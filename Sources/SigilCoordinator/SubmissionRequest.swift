@@ -1,4 +1,5 @@
 import Foundation
+import SigilChain
 import SigilCore
 
 /// The body of `POST /v1/submissions`, checked before anything is decided: the media type
@@ -25,15 +26,15 @@ public struct SubmissionRequest: Sendable {
             return .failure(Refusal(status: 415, message: "Content-Type must be application/json, not \(TerminalText.escaped((contentType ?? "none").prefix(100)))"))
         }
         let usage = "expected {\"manifest\": base64, \"weights\": base64, \"signature\": \"0x\" + 130 hex digits}"
-        guard let obj = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let obj = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body)) else {
             return .failure(Refusal(status: 400, message: "the body is not a JSON object; \(usage)"))
         }
-        if let extra = obj.keys.first(where: { !fields.contains($0) }) {
+        if let extra = obj.keys.sorted().first(where: { !fields.contains($0) }) {
             return .failure(Refusal(status: 400, message: "unknown field \(TerminalText.escaped(extra.prefix(64))); valid fields: manifest, signature, weights"))
         }
-        guard let m = (obj["manifest"] as? String).flatMap({ Data(base64Encoded: $0) }),
-              let w = (obj["weights"] as? String).flatMap({ Data(base64Encoded: $0) }),
-              let sigText = obj["signature"] as? String, sigText.utf8.count <= 140, let s = Hex.decode(sigText)
+        guard let m = obj["manifest"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+              let w = obj["weights"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+              let sigText = obj["signature"]?.stringValue, sigText.utf8.count <= 140, let s = Hex.decode(sigText)
         else { return .failure(Refusal(status: 400, message: usage)) }
         return .success(SubmissionRequest(manifest: [UInt8](m), weights: [UInt8](w), signature: s))
     }

@@ -131,7 +131,7 @@ struct ContributeCommand: AsyncParsableCommand {
                 try p.checkSigned(by: key.address)
                 let v = try await CoordinatorClient(baseURL: coordinator).submit(p)
                 print(CoordinatorClient.line(v))
-                if v["verdict"] as? String != "accepted" { throw ExitCode(1) }
+                if v.verdict != "accepted" { throw ExitCode(1) }
             } catch let e as ExitCode {
                 throw e
             } catch {
@@ -159,7 +159,7 @@ struct ContributeCommand: AsyncParsableCommand {
                 let rows = try await client.submissions(contributor: contributor)
                 for r in rows { print(CoordinatorClient.line(r)) }
                 let t = try await client.totals()
-                print(TerminalText.escaped("ledger: \(t["submissions"] ?? 0) submissions, \(t["accepted"] ?? 0) accepted, rewards \(t["rewards"] ?? 0)"))
+                print("ledger: \(t.submissions) submissions, \(t.accepted) accepted, rewards \(t.rewards)")
             } catch {
                 FileHandle.standardError.write(Data("sigil contribute status: \(TerminalText.escaped("\(error)"))\n".utf8))
                 throw ExitCode(2)

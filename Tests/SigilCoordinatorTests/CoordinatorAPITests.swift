@@ -59,10 +59,10 @@ final class PortBox: Sendable {
             #expect(try outcome.package.signer() == key.address)
             let v = try await client.submit(outcome.package)
             // Fine-tuned on the data the base was trained on, it cannot beat the base held out.
-            #expect(["below_epsilon", "worse_on_held_out"].contains(v["verdict"] as? String), "\(v)")
-            #expect(v["baseLoss"] as? Double != nil && v["newLoss"] as? Double != nil)
+            #expect(["below_epsilon", "worse_on_held_out"].contains(v.verdict), "\(v)")
+            #expect(v.baseLoss != nil && v.newLoss != nil)
             let again = try await client.submit(outcome.package)
-            #expect(again["verdict"] as? String == "replayed_nonce")
+            #expect(again.verdict == "replayed_nonce")
             let rows = try await client.submissions(contributor: key.address)
             #expect(rows.count == 2)
         }
@@ -83,7 +83,7 @@ final class PortBox: Sendable {
                 packages += [p, p]
             }
             let verdicts = try await withThrowingTaskGroup(of: String.self) { group in
-                for p in packages { group.addTask { (try await client.submit(p))["verdict"] as? String ?? "?" } }
+                for p in packages { group.addTask { (try await client.submit(p)).verdict } }
                 var out: [String] = []
                 for try await v in group { out.append(v) }
                 return out
@@ -92,7 +92,7 @@ final class PortBox: Sendable {
             #expect(verdicts.filter { $0 == "replayed_nonce" }.count == 100)
             #expect(verdicts.filter { $0 == "below_epsilon" }.count == 100)
             let totals = try await client.totals()
-            #expect(totals["submissions"] as? Int == 200 && totals["accepted"] as? Int == 0)
+            #expect(totals.submissions == 200 && totals.accepted == 0)
         }
     }
 }

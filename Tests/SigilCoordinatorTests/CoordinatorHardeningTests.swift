@@ -111,8 +111,8 @@ import Testing
     }
 
     @Test func whatTheCoordinatorSaysIsEscapedBeforeItIsPrinted() {
-        let row: [String: Any] = ["id": 7, "verdict": "malformed_manifest", "nonce": "x\u{1b}[2K\r#8 accepted reward 1000\n",
-                                  "detail": "evil\u{7}\u{202e}txt", "contributor": "0x01"]
+        let row = CoordinatorAPI.Verdict(id: 7, verdict: "malformed_manifest", detail: "evil\u{7}\u{202e}txt", reward: 0, contributor: "0x01",
+                                         nonce: "x\u{1b}[2K\r#8 accepted reward 1000\n")
         let line = CoordinatorClient.line(row)
         #expect(!line.unicodeScalars.contains { TerminalText.isUnsafe($0) })
         #expect(line.contains("\\u{1b}[2K\\u{d}#8 accepted") && line.contains("\\u{202e}"))
