@@ -25,7 +25,7 @@ extension OutputStore {
         let fresh = try write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO events (feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index,
-                    address, topics, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    address, topics, topic_words, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
                 ON CONFLICT (chain_id, block_hash, log_index) DO NOTHING
                 """)
             for e in events {
@@ -33,7 +33,7 @@ extension OutputStore {
                 let arguments: StatementArguments = [
                     feed, Int64(bitPattern: chainId), try Self.int64(l.blockNumber, "blockNumber"), "\(l.blockHash)", Int64(l.logIndex),
                     "\(l.transactionHash)", Int64(l.transactionIndex), "\(l.address)",
-                    l.topics.map { String("\($0)".dropFirst(2)) }.joined(), Data(l.data), e.event.payload.kind,
+                    Data(l.topics.flatMap(\.bytes)), Data(l.data), e.event.payload.kind,
                 ]
                 try insert.execute(arguments: arguments)
                 guard db.changesCount == 0 else { continue }
@@ -187,7 +187,7 @@ extension OutputStore {
     public func journal(after seq: Int64 = 0) throws -> (entries: [JournalEntry], unreadable: [UnreadableEntry]) {
         try db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index, address, topics, data
+                SELECT seq, feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index, address, topics, topic_words, data
                 FROM events WHERE seq > ? AND retracted = 0 AND quarantined = 0 ORDER BY seq
                 """, arguments: [seq])
             var out: [JournalEntry] = []
@@ -206,9 +206,19 @@ extension OutputStore {
                     unreadable("a field is missing or out of range")
                     continue
                 }
-                guard let topicsHex = String.fromDatabaseValue(row["topics"] as DatabaseValue), let topics = Self.topics(topicsHex) else {
-                    unreadable("topics are not whole 32-byte hex words")
-                    continue
+                let topics: [Hash32]
+                if let words = Data.fromDatabaseValue(row["topic_words"] as DatabaseValue) {
+                    guard let t = Self.topics(words: words) else {
+                        unreadable("topics are not whole 32-byte words")
+                        continue
+                    }
+                    topics = t
+                } else {
+                    guard let text = String.fromDatabaseValue(row["topics"] as DatabaseValue), let t = Self.topics(text) else {
+                        unreadable("topics are not whole 32-byte hex words")
+                        continue
+                    }
+                    topics = t
                 }
                 guard let address = String.fromDatabaseValue(row["address"] as DatabaseValue).flatMap({ Address(hex: $0) }),
                       let blockHash = String.fromDatabaseValue(row["block_hash"] as DatabaseValue).flatMap({ Hash32(hex: $0) }),
@@ -226,6 +236,14 @@ extension OutputStore {
         }
     }
 
+    /// Topics stored as raw words: at most four, 32 bytes each.
+    static func topics(words: Data) -> [Hash32]? {
+        guard words.count % 32 == 0, words.count <= 4 * 32 else { return nil }
+        let bytes = [UInt8](words)
+        return stride(from: 0, to: bytes.count, by: 32).compactMap { Hash32(bytes: bytes[$0..<($0 + 32)]) }
+    }
+
+    /// Topics stored as hex text (stores written before v7).
     static func topics(_ hex: String) -> [Hash32]? {
         let utf8 = Array(hex.utf8)
         guard utf8.count % 64 == 0, utf8.count <= 4 * 64 else { return nil }

@@ -111,6 +111,21 @@ public final class OutputStore {
                     at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v7-topic-words") { db in
+            // Topics as raw 32-byte words, the way the chain has them, instead of hex text parsed
+            // again at every rebuild. Rows written before keep their text (`topics`) and are read
+            // from it; a row whose text is not hex stays unreadable, as it was.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN topic_words BLOB")
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, topics FROM events WHERE topics != ''")
+            var converted: [(Int64, Data)] = []
+            while let row = try rows.next() {
+                guard let text = String.fromDatabaseValue(row["topics"] as DatabaseValue), let words = Self.topics(text) else { continue }
+                converted.append((row["seq"], Data(words.flatMap(\.bytes))))
+            }
+            for (seq, words) in converted {
+                try db.execute(sql: "UPDATE events SET topic_words = ?, topics = '' WHERE seq = ?", arguments: [words, seq])
+            }
+        }
         do {
             try migrator.migrate(db)
             jsonl = try JSONLFile(path: jsonlPath)
