@@ -5,6 +5,12 @@ export PYTHONPATH := $(CURDIR)/tools
 export SIGIL_PYTHON := $(CURDIR)/.venv/bin/python
 export SIGIL_ROOT := $(CURDIR)
 SEED ?= 7
+# Package.swift lists the folders under plugins/: evaluated afresh every time, never from
+# SwiftPM's manifest cache, and SwiftPM's build plans are dropped when that list changes (it
+# keeps them while Package.swift's text is unchanged).
+SWIFTPM := --manifest-cache none
+PLUGINS := $(sort $(notdir $(wildcard plugins/*)))
+$(shell mkdir -p .build; [ "$$(cat .build/plugins.list 2>/dev/null)" = "$(PLUGINS)" ] || { rm -f .build/debug.yaml .build/release.yaml; echo "$(PLUGINS)" > .build/plugins.list; })
 
 .PHONY: setup build build-tests release run test test-python test-swift devnet scenarios models contracts clean
 
@@ -12,10 +18,10 @@ setup:
 	@bash tools/setup.sh
 
 build: setup
-	swift build
+	swift build $(SWIFTPM)
 
 release: setup
-	swift build -c release
+	swift build -c release $(SWIFTPM)
 
 ## make run: build release and run the bot on the bundled default data
 run: release
@@ -27,13 +33,13 @@ test: setup build-tests test-python test-swift
 
 ## the debug build (with tests): the live-feed fault tests run its `sigil` binary
 build-tests: setup
-	swift build --build-tests
+	swift build --build-tests $(SWIFTPM)
 
 test-python: build-tests
 	$(PY) -m pytest -q -c tools/pytest.ini tools/tests
 
 test-swift: build-tests
-	swift test --skip-build
+	swift test --skip-build $(SWIFTPM)
 
 ## make devnet: a local py-evm JSON-RPC node, HTTP :8545 and WebSocket :8546 (see README)
 devnet: setup

@@ -1,6 +1,7 @@
 import ModelSignal
 import Momentum
 import RugPullGuard
+import SandwichWatch
 import SigilFeeds
 import SigilEthereumFeed
 import SigilHyperliquidFeed
@@ -15,6 +16,7 @@ extension Components {
             ModelSignal.self,
             Momentum.self,
             RugPullGuard.self,
+            SandwichWatch.self,
         ]),
         feeds: FeedRegistry([
             ReplayFeed.self,

@@ -91,6 +91,19 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public static func < (a: UInt256, b: UInt256) -> Bool { (a.l3, a.l2, a.l1, a.l0) < (b.l3, b.l2, b.l1, b.l0) }
 
+    /// `self − other`, or nil when `other` is larger.
+    public func subtracting(_ other: UInt256) -> UInt256? {
+        guard other <= self else { return nil }
+        let (a, b0) = l0.subtractingReportingOverflow(other.l0)
+        let (b1, o1) = l1.subtractingReportingOverflow(other.l1)
+        let (b, c1) = b1.subtractingReportingOverflow(b0 ? 1 : 0)
+        let (d1, o2) = l2.subtractingReportingOverflow(other.l2)
+        let (d, c2) = d1.subtractingReportingOverflow((o1 || c1) ? 1 : 0)
+        let (e1, _) = l3.subtractingReportingOverflow(other.l3)
+        let (e, _) = e1.subtractingReportingOverflow((o2 || c2) ? 1 : 0)
+        return UInt256(l0: a, l1: b, l2: d, l3: e)
+    }
+
     /// `self + other`, or `UInt256.max` when that would overflow (sums of amounts from outside).
     public func addingSaturated(_ other: UInt256) -> UInt256 {
         let (a, c0) = l0.addingReportingOverflow(other.l0)

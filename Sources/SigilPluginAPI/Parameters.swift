@@ -61,4 +61,9 @@ public struct ParameterValues: Hashable, Sendable {
         guard case .int(let i)? = values[name] else { preconditionFailure("parameter \(name) is not declared as an int") }
         return i
     }
+
+    public func string(_ name: String) -> String {
+        guard case .string(let s)? = values[name] else { preconditionFailure("parameter \(name) is not declared as a string") }
+        return s
+    }
 }

@@ -8,13 +8,7 @@ import Testing
 
 /// `sigil run` on the bundled configuration, and `sigil verify-model` on the bundled models.
 @Suite struct RunCommandTests {
-    /// Frames and log frames of the bundled recording, from its manifest.
-    static func manifestCounts() throws -> (frames: Int, logs: Int) {
-        let data = try Data(contentsOf: URL(fileURLWithPath: Peers.root + "/data/replay/manifest.json"))
-        let obj = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        let file = (obj["files"] as! [String: Any])["sigil-scenarios.jsonl.gz"] as! [String: Any]
-        return ((file["frames"] as! NSNumber).intValue, ((file["byKind"] as! [String: Any])["log"] as! NSNumber).intValue)
-    }
+    static func manifestCounts() throws -> (frames: Int, logs: Int) { try Fixtures.manifestCounts() }
 
     @Test func everyBundledModelVerifies() async throws {
         for (id, file) in [("sigil/model-signal", "model-signal-logistic"), ("sigil/model-signal-mlp", "model-signal-mlp")] {

@@ -12,6 +12,24 @@ import Testing
         #expect(UInt256.max.bitWidth == 256 && UInt256(1).bitWidth == 1 && UInt256.zero.bitWidth == 0)
     }
 
+    /// Sums and differences of amounts carry across limbs; a sum past 2^256 saturates, a
+    /// difference below zero is nil, never a trap.
+    @Test func uint256SumsAndDifferencesAcrossLimbs() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<10_000 {
+            // Values below 2^192 so sums are exact; compare with decimal arithmetic on halves.
+            let a = UInt256(l0: rng.next(), l1: rng.next(), l2: rng.next() >> 1, l3: 0)
+            let b = UInt256(l0: rng.next(), l1: rng.next(), l2: rng.next() >> 1, l3: 0)
+            let sum = a.addingSaturated(b)
+            #expect(sum.subtracting(b) == a && sum.subtracting(a) == b)
+            #expect((a < b) == (a.subtracting(b) == nil))
+        }
+        #expect(UInt256.max.addingSaturated(UInt256(1)) == .max)
+        #expect(UInt256(l0: .max, l1: .max, l2: .max, l3: 0).addingSaturated(UInt256(1)) == UInt256(l0: 0, l1: 0, l2: 0, l3: 1))
+        #expect(UInt256(l0: 0, l1: 0, l2: 0, l3: 1).subtracting(UInt256(1)) == UInt256(l0: .max, l1: .max, l2: .max, l3: 0))
+        #expect(UInt256(5).subtracting(UInt256(6)) == nil)
+    }
+
     @Test func int256TwosComplement() {
         #expect(Int256(-1).description == "-1")
         #expect(Int256(Int64.min).description == "-9223372036854775808")

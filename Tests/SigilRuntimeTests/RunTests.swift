@@ -9,13 +9,7 @@ import Testing
 @Suite struct RunTests {
     static func tempConfig() throws -> (path: String, dir: String) { try Fixtures.bundledConfig() }
 
-    /// Frames and log frames of the bundled recording, from its manifest.
-    static func manifestCounts() throws -> (frames: Int, logs: Int) {
-        let data = try Data(contentsOf: URL(fileURLWithPath: Peers.root + "/data/replay/manifest.json"))
-        let obj = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        let file = (obj["files"] as! [String: Any])["sigil-scenarios.jsonl.gz"] as! [String: Any]
-        return ((file["frames"] as! NSNumber).intValue, ((file["byKind"] as! [String: Any])["log"] as! NSNumber).intValue)
-    }
+    static func manifestCounts() throws -> (frames: Int, logs: Int) { try Fixtures.manifestCounts() }
 
     @Test func replayStoresEveryOutputOnceAcrossRuns() async throws {
         let (path, dir) = try Self.tempConfig()

@@ -12,6 +12,16 @@ public enum Fixtures {
         return d
     }
 
+    /// Frames and log frames of the bundled recording, from its manifest.
+    public static func manifestCounts() throws -> (frames: Int, logs: Int) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Peers.root + "/data/replay/manifest.json"))
+        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let file = (obj["files"] as? [String: Any])?["sigil-scenarios.jsonl.gz"] as? [String: Any],
+              let frames = file["frames"] as? NSNumber, let logs = (file["byKind"] as? [String: Any])?["log"] as? NSNumber
+        else { throw Peers.Failure(description: "the bundled manifest has no frame counts") }
+        return (frames.intValue, logs.intValue)
+    }
+
     /// The bundled `strategies.yaml` in a temporary directory, its paths made absolute.
     public static func bundledConfig() throws -> (path: String, dir: String) {
         let dir = try tempDir("sigil-run")

@@ -83,7 +83,9 @@ public final class WebSocketRPCClient: JSONRPCTransport {
             try await connection.run(configuration: configuration, handshakeTimeout: handshakeTimeout, logger: logger) { inbound, outbound, _ in
                 let waiters = self.state.withLock { s in
                     s.writer = outbound
-                    defer { s.connectWaiters = [] }
+                    // The ids go with their continuations: a waiter cancelled after this finds
+                    // nothing to remove (it was resumed here).
+                    defer { s.connectWaiters = []; s.waiterIDs = [] }
                     return s.connectWaiters
                 }
                 for w in waiters { w.resume() }
@@ -122,8 +124,9 @@ public final class WebSocketRPCClient: JSONRPCTransport {
             }
         } onCancel: {
             let c: CheckedContinuation<Void, any Error>? = state.withLock { s in
-                guard let i = s.waiterIDs.firstIndex(of: id) else {
-                    s.cancelledWaiters.insert(id)
+                guard let i = s.waiterIDs.firstIndex(of: id), i < s.connectWaiters.count else {
+                    // Not waiting yet (or resumed already, when the connection was made).
+                    if s.writer == nil, s.failure == nil { s.cancelledWaiters.insert(id) }
                     return nil
                 }
                 s.waiterIDs.remove(at: i)
