@@ -31,16 +31,28 @@ public struct UpdateManifest: Sendable, Hashable {
         self.timestamp = timestamp
     }
 
-    var object: [String: Any] {
-        ["modelId": "\(modelId)", "baseVersion": "\(baseVersion)", "baseHash": "\(baseHash)", "newHash": "\(newHash)",
-         "metrics": metrics, "dataFingerprint": "\(dataFingerprint)", "contributor": "\(contributor)", "nonce": nonce,
-         "timestamp": "\(timestamp)", "version": "1"]
+    /// The manifest as it travels: every value a string.
+    struct Wire: Codable {
+        var modelId: String
+        var baseVersion: String
+        var baseHash: String
+        var newHash: String
+        var metrics: [String: String]
+        var dataFingerprint: String
+        var contributor: String
+        var nonce: String
+        var timestamp: String
+        var version: String
     }
 
     /// Compact JSON with sorted keys and string values: one byte sequence per manifest.
     public var canonicalBytes: [UInt8] {
-        // A dictionary of strings always serialises.
-        [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+        var w = JSONWriter()
+        w.object([("modelId", .string("\(modelId)")), ("baseVersion", .string("\(baseVersion)")), ("baseHash", .string("\(baseHash)")),
+                  ("newHash", .string("\(newHash)")), ("metrics", .stringMap(metrics)), ("dataFingerprint", .string("\(dataFingerprint)")),
+                  ("contributor", .string("\(contributor)")), ("nonce", .string(nonce)), ("timestamp", .string("\(timestamp)")),
+                  ("version", .string("1"))])
+        return w.bytes
     }
 
     /// The longest nonce, metric name or metric value.
@@ -62,20 +74,17 @@ public struct UpdateManifest: Sendable, Hashable {
     /// Parses canonical bytes; anything else (other keys, other types, non-canonical layout) is refused.
     public init(canonical bytes: [UInt8]) throws(ContribError) {
         guard bytes.count <= Self.maxBytes else { throw ContribError("the manifest is \(bytes.count) bytes; at most \(Self.maxBytes)") }
-        guard let obj = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { throw ContribError("the manifest is not a JSON object") }
-        let keys: Set<String> = ["modelId", "baseVersion", "baseHash", "newHash", "metrics", "dataFingerprint", "contributor", "nonce", "timestamp", "version"]
-        guard Set(obj.keys) == keys else { throw ContribError("the manifest's keys are not \(keys.sorted().joined(separator: ", "))") }
-        func s(_ k: String) throws(ContribError) -> String {
-            guard let v = obj[k] as? String else { throw ContribError("manifest \(k) is not a string") }
-            return v
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(bytes)) else {
+            throw ContribError("the manifest is not a JSON object of the fields modelId, baseVersion, baseHash, newHash, metrics, "
+                               + "dataFingerprint, contributor, nonce, timestamp, version, each a string (metrics: names to strings)")
         }
-        guard try s("version") == "1" else { throw ContribError("unknown manifest version") }
-        guard let modelId = Hash32(hex: try s("modelId")), let baseHash = Hash32(hex: try s("baseHash")), let newHash = Hash32(hex: try s("newHash")),
-              let fingerprint = Hash32(hex: try s("dataFingerprint")), let contributor = Address(hex: try s("contributor")),
-              let baseVersion = UInt64(try s("baseVersion")), let timestamp = UInt64(try s("timestamp")),
-              let metrics = obj["metrics"] as? [String: String]
+        guard wire.version == "1" else { throw ContribError("unknown manifest version") }
+        guard let modelId = Hash32(hex: wire.modelId), let baseHash = Hash32(hex: wire.baseHash), let newHash = Hash32(hex: wire.newHash),
+              let fingerprint = Hash32(hex: wire.dataFingerprint), let contributor = Address(hex: wire.contributor),
+              let baseVersion = UInt64(wire.baseVersion), let timestamp = UInt64(wire.timestamp)
         else { throw ContribError("a manifest field is malformed") }
-        let nonce = try s("nonce")
+        let metrics = wire.metrics
+        let nonce = wire.nonce
         guard Self.isToken(nonce) else {
             throw ContribError("the manifest's nonce must be 1 to \(Self.maxTokenLength) characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'")
         }

@@ -40,10 +40,12 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(10)
             while seenLogs.filter({ txs.contains($0.transactionHash.description) }).count < 3, ContinuousClock.now < deadline {
                 guard let frame = await iterator.next() else { break }
-                switch try decoder.decode(frame) {
-                case .head(let h, _): seenHeads.append(h.number)
-                case .otherLog(let l, _): seenLogs.append(l)
-                case .event: Issue.record("no Uniswap events expected")
+                // The driver's token transfers decode as ERC-20 transfer events, with their log.
+                switch try decoder.decodeKeepingLog(frame) {
+                case (.head(let h, _), _): seenHeads.append(h.number)
+                case (.otherLog(let l, _), _): seenLogs.append(l)
+                case (.event(let e, _), let log?) where e.payload.kind == "erc20.transfer": seenLogs.append(log)
+                case (.event(let e, _), _): Issue.record("no Uniswap events expected, got \(e.payload.kind)")
                 }
             }
             #expect(Set(blocks).isSubset(of: Set(seenHeads)))
@@ -61,8 +63,8 @@ import Testing
             let deadline2 = ContinuousClock.now + .seconds(10)
             while removed.count < 2 || replaced.count < 1, ContinuousClock.now < deadline2 {
                 guard let frame = await iterator.next() else { break }
-                if case .otherLog(let l, _) = try decoder.decode(frame) {
-                    if l.removed { removed.append(l) } else { replaced.append(l) }
+                if case (.event(let e, _), let l?) = try decoder.decodeKeepingLog(frame), e.payload.kind == "erc20.transfer" {
+                    if e.removed { removed.append(l) } else { replaced.append(l) }
                 }
             }
             #expect(removed.map(\.transactionHash.description) == [txs[2], txs[1]])

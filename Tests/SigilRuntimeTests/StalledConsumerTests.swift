@@ -22,7 +22,7 @@ final class SlowPlugin: StrategyPlugin {
     init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws {}
 
     func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {
-        usleep(3_000)
+        usleep(10_000)
         return []
     }
 }
@@ -38,7 +38,7 @@ final class SlowPlugin: StrategyPlugin {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let yaml = """
             feeds:
-              - {name: devnet, kind: ethereum, url: "\(node.wsURL)", from_block: 0, silence_timeout: 2, request_timeout: 2,
+              - {name: devnet, kind: ethereum, url: "\(node.wsURL)", from_block: 0, backfill_blocks: 1, silence_timeout: 2, request_timeout: 2,
                  reconnect: {initial: 0.05, max: 0.5}}
             strategies:
               - {name: slow, plugin: slow}
@@ -60,17 +60,20 @@ final class SlowPlugin: StrategyPlugin {
             return
         }
         _ = try await rpc.call("sigil_mine", [.int(1)])
+        // Caught up when the runner (not only the feed) has handled the close of the last block.
         var health: FeedHealth.Snapshot?
-        for _ in 0..<1_200 {
+        for _ in 0..<3_000 {
             try await Task.sleep(for: .milliseconds(100))
-            health = latest.withLock { $0?.feeds.first }
-            if let h = health, h.delivered >= last { break }
+            let (h, handled) = latest.withLock { ($0?.feeds.first, $0?.summary.lastBlock ?? 0) }
+            health = h
+            if let h, h.delivered >= last, handled >= last { break }
         }
         run.cancel()
         try await run.value
         let h = try #require(health)
         #expect(h.delivered >= last, "the run did not catch up: closed \(h.delivered) of \(last)")
-        #expect(h.slowdowns > 0, "the feed never waited for the runner: \(h)")
+        let summary = latest.withLock { $0?.summary }
+        #expect(h.slowdowns > 0, "the feed never waited for the runner: \(h); runner: \(String(describing: summary))")
 
         let topics: [JSONValue] = UniswapEvents.topics.values.sorted().map { .string("\($0)") }
         let logs = try await rpc.call("eth_getLogs", [.object(["fromBlock": .string("0x0"), "toBlock": .string(Hex.quantity(last)),
