@@ -166,7 +166,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "SigilTestSupport", dependencies: ["SigilCore", "SigilChain", "SigilModels"], path: "Tests/SigilTestSupport",
+        .target(name: "SigilTestSupport", dependencies: ["SigilCore", "SigilChain", "SigilModels", "SigilPluginAPI"], path: "Tests/SigilTestSupport",
                 swiftSettings: swiftSettings),
         // Every test that runs the `sigil` binary, in one place.
         .testTarget(name: "SigilCLITests", dependencies: ["SigilTestSupport", "SigilCore"], swiftSettings: swiftSettings),

@@ -34,6 +34,10 @@ public protocol StrategyPlugin: AnyObject {
     static var modelFeatures: [String: ModelFeatures] { get }
     /// True when the plugin wants `blockClosed` calls; default false.
     static var wantsBlocks: Bool { get }
+    /// The kinds of fraud its alerts are about, named as labelled scenarios name them
+    /// (`sandwich`, `rug_pull`, `wash_trading`, `honeypot`, `holder_dump`): `sigil backtest`
+    /// scores its alerts against the scenarios of those kinds. Default: none (not a detector).
+    static var detects: [String] { get }
     /// Builds the plugin from validated parameters (every spec present) and a verified model
     /// for each of its roles.
     init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws
@@ -70,6 +74,8 @@ extension StrategyPlugin {
     public static var modelFeatures: [String: ModelFeatures] { [:] }
 
     public static var wantsBlocks: Bool { false }
+
+    public static var detects: [String] { [] }
 
     public func handle(_ event: MarketEvent, market: MarketSnapshot) -> [PluginOutput] { [] }
     public func handle(_ event: MarketEvent, token: TokenSnapshot) -> [PluginOutput] { [] }

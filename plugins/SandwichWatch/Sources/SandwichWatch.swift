@@ -27,6 +27,7 @@ public final class SandwichWatch: StrategyPlugin {
                       help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
     ]
     public static let modelRoles: [String] = []
+    public static let detects = ["sandwich"]
     public static let wantsBlocks = true
 
     public let eventKinds: Set<String> = []
@@ -64,22 +65,21 @@ public final class SandwichWatch: StrategyPlugin {
 
     public func blockClosed(_ block: ClosedBlock) -> [PluginOutput] {
         var legsByPool: [Address: [Leg]] = [:]
-        for tx in block.transactions {
-            let swaps = tx.events.filter { Self.swap($0) != nil }
-            guard let lastSwap = swaps.last, let actor = Self.recipient(lastSwap) else { continue }
-            let pools = Set(swaps.map(\.emitter))
+        for tx in block.activity {
+            guard let actor = tx.trader else { continue }
+            let pools = tx.swapPools
             for pool in pools {
                 // A transaction that swaps both ways on one pool is not one leg: skipped.
-                let mine = swaps.filter { $0.emitter == pool }.compactMap(Self.swap)
-                guard let first = mine.first, mine.allSatisfy({ $0.sellsToken0 == first.sellsToken0 }) else { continue }
+                let mine = tx.swaps.filter { $0.pool == pool }
+                guard let first = mine.first, let last = mine.last,
+                      mine.allSatisfy({ $0.amounts.sellsToken0 == first.amounts.sellsToken0 }) else { continue }
                 var amountIn = UInt256.zero, amountOut = UInt256.zero
                 for s in mine {
-                    amountIn = amountIn.addingSaturated(s.amountIn)
-                    amountOut = amountOut.addingSaturated(s.amountOut)
+                    amountIn = amountIn.addingSaturated(s.amounts.amountIn)
+                    amountOut = amountOut.addingSaturated(s.amounts.amountOut)
                 }
-                let lastEvent = swaps.last { $0.emitter == pool } ?? lastSwap
-                legsByPool[pool, default: []].append(Leg(tx: tx.hash, index: tx.index, actor: actor, sellsToken0: first.sellsToken0,
-                                                         amountIn: amountIn, amountOut: amountOut, last: lastEvent, poolCount: pools.count))
+                legsByPool[pool, default: []].append(Leg(tx: tx.hash, index: tx.index, actor: actor, sellsToken0: first.amounts.sellsToken0,
+                                                         amountIn: amountIn, amountOut: amountOut, last: last.event, poolCount: pools.count))
             }
         }
         var out: [PluginOutput] = []
@@ -122,7 +122,7 @@ public final class SandwichWatch: StrategyPlugin {
         let named = victims.prefix(maxVictims)
         var metadata: [String: String] = [
             "block": "\(block)",
-            "attacker": "\(front.actor)",
+            "attacker": "\(front.actor)", "responsible": "\(front.actor)",
             "frontrunTx": "\(front.tx)", "frontrunIn": "\(front.amountIn)", "frontrunOut": "\(front.amountOut)",
             "backrunTx": "\(back.tx)", "backrunIn": "\(back.amountIn)", "backrunOut": "\(back.amountOut)",
             "victims": named.map { "\($0.actor)" }.joined(separator: ","),
@@ -140,37 +140,5 @@ public final class SandwichWatch: StrategyPlugin {
                         Alert.Label(entity: "\(front.actor)", label: "sandwich-attacker", confidence: 0.9),
                      ] + named.map { Alert.Label(entity: "\($0.actor)", label: "sandwich-victim", confidence: 0.9) },
                      metadata: metadata, cause: back.last.id)
-    }
-
-    /// A swap's direction and amounts (the pool's view: what came in, what went out).
-    struct Swap {
-        var sellsToken0: Bool
-        var amountIn: UInt256
-        var amountOut: UInt256
-    }
-
-    static func swap(_ e: MarketEvent) -> Swap? {
-        switch e.payload {
-        case .v2Swap(_, _, let a0in, let a1in, let a0out, let a1out):
-            if !a0in.isZero, a1in.isZero { return Swap(sellsToken0: true, amountIn: a0in, amountOut: a1out) }
-            if !a1in.isZero, a0in.isZero { return Swap(sellsToken0: false, amountIn: a1in, amountOut: a0out) }
-            return nil  // both sides in (a flash swap): no direction
-        case .v3Swap(_, _, let a0, let a1, _, _, _):
-            // Positive: the pool received that token.
-            if !a0.isNegative, a1.isNegative { return Swap(sellsToken0: true, amountIn: a0.magnitude, amountOut: a1.magnitude) }
-            if !a1.isNegative, a0.isNegative { return Swap(sellsToken0: false, amountIn: a1.magnitude, amountOut: a0.magnitude) }
-            return nil
-        default:
-            return nil
-        }
-    }
-
-    /// Who received a swap's output: the account a router traded for, or the bot contract.
-    static func recipient(_ e: MarketEvent) -> Address? {
-        switch e.payload {
-        case .v2Swap(_, let to, _, _, _, _): to
-        case .v3Swap(_, let recipient, _, _, _, _, _): recipient
-        default: nil
-        }
     }
 }

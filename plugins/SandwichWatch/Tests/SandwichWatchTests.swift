@@ -12,50 +12,15 @@ import Testing
     static let router = address(0xee), pool = address(0x01), other = address(0x02)
     static let attacker = address(0xaa), bot = address(0xbb), victim = address(0x71), victim2 = address(0x72), victim3 = address(0x73)
 
-    /// Builds a block's events: each transaction a list of (pool, event) in log order.
-    struct BlockBuilder {
-        var events: [MarketEvent] = []
-        var log: UInt32 = 0
-        var tx: UInt32 = 0
-
-        mutating func tx(_ items: [(Address, MarketEvent.Payload)]) {
-            let hash = Hash32(bytes: [UInt8](repeating: UInt8(tx + 1), count: 32))!
-            for (emitter, payload) in items {
-                events.append(MarketEvent(id: EventID(chainId: 1, blockHash: Hash32(bytes: [UInt8](repeating: 0x42, count: 32))!, logIndex: log,
-                                                      blockNumber: 100, transactionHash: hash, transactionIndex: tx),
-                                          emitter: emitter, payload: payload))
-                log += 1
-            }
-            tx += 1
-        }
-
-        var block: ClosedBlock {
-            var pools: [Address: PoolSnapshot] = [:]
-            for e in events where e.payload.kind.hasSuffix("swap") {
-                var p = PoolSnapshot(address: e.emitter, dex: .uniswapV2)
-                p.token0 = SandwichWatchTests.address(0x10)
-                p.token1 = SandwichWatchTests.address(0x11)
-                pools[e.emitter] = p
-            }
-            return ClosedBlock(chainId: 1, number: 100, events: events, pools: pools)
-        }
-    }
-
-    /// A V2 swap through `sender` paying `to`: selling token1 for token0 (a buy of token0) or the reverse.
-    static func v2(buy: Bool, in amountIn: UInt64, out amountOut: UInt64, to: Address, sender: Address = router) -> MarketEvent.Payload {
-        buy ? .v2Swap(sender: sender, to: to, amount0In: .zero, amount1In: UInt256(amountIn), amount0Out: UInt256(amountOut), amount1Out: .zero)
-            : .v2Swap(sender: sender, to: to, amount0In: UInt256(amountIn), amount1In: .zero, amount0Out: .zero, amount1Out: UInt256(amountOut))
-    }
-
     static func alerts(_ b: BlockBuilder, _ plugin: SandwichWatch = SandwichWatch()) -> [Alert] {
         plugin.blockClosed(b.block).compactMap { if case .alert(let a) = $0 { a } else { nil } }
     }
 
     @Test func aRouterSandwichNamesTheTraderNotTheRouterWithItsProfit() throws {
         var b = BlockBuilder()
-        b.tx([(Self.pool, Self.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
-        b.tx([(Self.pool, Self.v2(buy: true, in: 500, out: 4, to: Self.victim))])
-        b.tx([(Self.pool, Self.v2(buy: false, in: 10, out: 1_100, to: Self.attacker))])
+        b.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
+        b.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 500, out: 4, to: Self.victim))])
+        b.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 10, out: 1_100, to: Self.attacker))])
         let a = try #require(Self.alerts(b).first)
         #expect(Self.alerts(b).count == 1)
         #expect(a.metadata["attacker"] == "\(Self.attacker)" && a.addresses.first == Self.attacker && !a.addresses.contains(Self.router))
@@ -66,9 +31,9 @@ import Testing
 
     @Test func aBotContractWithSeveralVictimsIsOneSandwich() throws {
         var b = BlockBuilder()
-        b.tx([(Self.pool, Self.v2(buy: false, in: 50, out: 5_000, to: Self.bot, sender: Self.bot))])
-        for v in [Self.victim, Self.victim2, Self.victim3] { b.tx([(Self.pool, Self.v2(buy: false, in: 5, out: 450, to: v))]) }
-        b.tx([(Self.pool, Self.v2(buy: true, in: 4_900, out: 48, to: Self.bot, sender: Self.bot))])
+        b.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 50, out: 5_000, to: Self.bot, sender: Self.bot))])
+        for v in [Self.victim, Self.victim2, Self.victim3] { b.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 5, out: 450, to: v))]) }
+        b.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 4_900, out: 48, to: Self.bot, sender: Self.bot))])
         let all = Self.alerts(b)
         #expect(all.count == 1)
         #expect(all.first?.metadata["attacker"] == "\(Self.bot)" && all.first?.metadata["victimCount"] == "3")
@@ -96,39 +61,39 @@ import Testing
     @Test func hardNegativesStaySilent() {
         // A same-block round trip with nothing between.
         var roundTrip = BlockBuilder()
-        roundTrip.tx([(Self.pool, Self.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
-        roundTrip.tx([(Self.pool, Self.v2(buy: false, in: 10, out: 990, to: Self.attacker))])
+        roundTrip.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
+        roundTrip.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 10, out: 990, to: Self.attacker))])
         #expect(Self.alerts(roundTrip).isEmpty)
         // A buy and a sell around a swap on another pool.
         var elsewhere = BlockBuilder()
-        elsewhere.tx([(Self.pool, Self.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
-        elsewhere.tx([(Self.other, Self.v2(buy: true, in: 500, out: 4, to: Self.victim))])
-        elsewhere.tx([(Self.pool, Self.v2(buy: false, in: 10, out: 1_100, to: Self.attacker))])
+        elsewhere.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
+        elsewhere.tx([(Self.other, BlockBuilder.v2(buy: true, in: 500, out: 4, to: Self.victim))])
+        elsewhere.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 10, out: 1_100, to: Self.attacker))])
         #expect(Self.alerts(elsewhere).isEmpty)
         // Arbitrage across two pools, twice, around a trade on one of them.
         var arbitrage = BlockBuilder()
-        arbitrage.tx([(Self.pool, Self.v2(buy: true, in: 1_000, out: 10, to: Self.other, sender: Self.bot)),
-                      (Self.other, Self.v2(buy: false, in: 10, out: 1_010, to: Self.bot, sender: Self.bot))])
-        arbitrage.tx([(Self.pool, Self.v2(buy: true, in: 500, out: 4, to: Self.victim))])
-        arbitrage.tx([(Self.other, Self.v2(buy: true, in: 1_000, out: 10, to: Self.pool, sender: Self.bot)),
-                      (Self.pool, Self.v2(buy: false, in: 10, out: 1_020, to: Self.bot, sender: Self.bot))])
+        arbitrage.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.other, sender: Self.bot)),
+                      (Self.other, BlockBuilder.v2(buy: false, in: 10, out: 1_010, to: Self.bot, sender: Self.bot))])
+        arbitrage.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 500, out: 4, to: Self.victim))])
+        arbitrage.tx([(Self.other, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.pool, sender: Self.bot)),
+                      (Self.pool, BlockBuilder.v2(buy: false, in: 10, out: 1_020, to: Self.bot, sender: Self.bot))])
         #expect(Self.alerts(arbitrage).isEmpty)
         // Just-in-time liquidity: a mint and a burn around a swap.
         var jit = BlockBuilder()
         jit.tx([(Self.pool, .v3Mint(sender: Self.bot, owner: Self.bot, tickLower: -60, tickUpper: 60, amount: UInt256(1_000_000), amount0: UInt256(10), amount1: UInt256(10)))])
-        jit.tx([(Self.pool, Self.v2(buy: true, in: 500, out: 4, to: Self.victim))])
+        jit.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 500, out: 4, to: Self.victim))])
         jit.tx([(Self.pool, .v3Burn(owner: Self.bot, tickLower: -60, tickUpper: 60, amount: UInt256(1_000_000), amount0: UInt256(9), amount1: UInt256(11)))])
         #expect(Self.alerts(jit).isEmpty)
         // A back-run that sells a tenth of what the front-run bought, and a victim trading the other way.
         var partial = BlockBuilder()
-        partial.tx([(Self.pool, Self.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
-        partial.tx([(Self.pool, Self.v2(buy: true, in: 500, out: 4, to: Self.victim))])
-        partial.tx([(Self.pool, Self.v2(buy: false, in: 1, out: 110, to: Self.attacker))])
+        partial.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
+        partial.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 500, out: 4, to: Self.victim))])
+        partial.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 1, out: 110, to: Self.attacker))])
         #expect(Self.alerts(partial).isEmpty)
         var against = BlockBuilder()
-        against.tx([(Self.pool, Self.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
-        against.tx([(Self.pool, Self.v2(buy: false, in: 4, out: 400, to: Self.victim))])
-        against.tx([(Self.pool, Self.v2(buy: false, in: 10, out: 1_000, to: Self.attacker))])
+        against.tx([(Self.pool, BlockBuilder.v2(buy: true, in: 1_000, out: 10, to: Self.attacker))])
+        against.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 4, out: 400, to: Self.victim))])
+        against.tx([(Self.pool, BlockBuilder.v2(buy: false, in: 10, out: 1_000, to: Self.attacker))])
         #expect(Self.alerts(against).isEmpty)
     }
 
