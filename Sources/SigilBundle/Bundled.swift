@@ -1,7 +1,10 @@
+import DumpWatch
+import HoneypotWatch
 import ModelSignal
 import Momentum
 import RugPullGuard
 import SandwichWatch
+import WashTradeWatch
 import SigilFeeds
 import SigilEthereumFeed
 import SigilHyperliquidFeed
@@ -13,10 +16,13 @@ public import SigilRuntime
 extension Components {
     public static let bundled = Components(
         plugins: PluginRegistry([
+            DumpWatch.self,
+            HoneypotWatch.self,
             ModelSignal.self,
             Momentum.self,
             RugPullGuard.self,
             SandwichWatch.self,
+            WashTradeWatch.self,
         ]),
         feeds: FeedRegistry([
             ReplayFeed.self,

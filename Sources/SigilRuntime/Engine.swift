@@ -206,8 +206,11 @@ public final class Engine {
         case .alert(let a):
             gate.record(a)
             out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .alert(a)))
-        case .signal(let sig):
-            let vetoed = gate.vetoes(sig, token0: pool?.token0, token1: pool?.token1)
+        case .signal(var sig):
+            let tokens = self.tokens
+            let reason = gate.veto(sig, token0: pool?.token0, token1: pool?.token1) { tokens[$0]?.firstMintTo }
+            let vetoed = reason != nil
+            if let reason { sig.metadata["vetoedBecause"] = reason }
             out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .signal(sig, vetoed: vetoed)))
             if !vetoed, let pool, let fill = portfolio?.execute(sig, pool: pool) {
                 out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .fill(fill, side: sig.side)))

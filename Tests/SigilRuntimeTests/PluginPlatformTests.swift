@@ -44,10 +44,10 @@ final class BlockAudit: StrategyPlugin {
 }
 
 @Suite struct PluginPlatformTests {
-    /// The bundled replay's JSONL, byte for byte, as it was before the plugin platform: the
-    /// composition root and the new plugin API changed no output. (Refresh only for a change
-    /// that means to change outputs, and say why in the commit.)
-    static let bundledOutputsSHA256 = "0x50ac4cd1f3993797635793d27df2d21c743570bd858ff9fb5433c5eca38c5bb6"
+    /// The bundled replay's JSONL, byte for byte: the composition root and the plugin API
+    /// changed no output; the last refresh added `responsible` to rug-pull-guard's evidence and `vetoedBecause` to vetoed signals.
+    /// (Refresh only for a change that means to change outputs, and say why in the commit.)
+    static let bundledOutputsSHA256 = "0x2551ca565262e8df39c4ef0cc8f2890a856ffc01c22af20f9f7e129be3bdef91"
 
     @Test func theBundledReplayGivesTheCommittedOutputs() async throws {
         let (path, dir) = try RunTests.tempConfig()

@@ -7,7 +7,15 @@ public import SigilPluginAPI
 /// before (V2: token0 reserve; V3: position liquidity) — or several removals within
 /// `windowBlocks` that together take that share of the pool's peak — while the pool is at most
 /// `maxAgeBlocks` old, is a rug pull: severity critical, type scam. Older pools and smaller
-/// trims are left alone. The recipient of a V2 burn (who took the tokens) is named.
+/// trims are left alone.
+///
+/// The account that received the liquidity is named (`recipient`), judged at the block's close
+/// from its token transfers: the receiver of the pool's tokens, followed through a contract
+/// that passed them on in the same transaction (the router's `removeLiquidityETH` burns to the
+/// router, which forwards the tokens); for V3, where the burn's owner is the position manager,
+/// the receiver of the tokens the pool paid out in a later transaction of the block (the
+/// `collect`). Without transfers (a feed that does not follow them), a V2 burn's `to` is named
+/// and a V3 recipient is left empty.
 public final class RugPullGuard: StrategyPlugin {
     public static let kind = "rug-pull-guard"
     public static let summary = "alerts when a young pool loses most of its liquidity"
@@ -36,7 +44,8 @@ public final class RugPullGuard: StrategyPlugin {
     }
 
     public let parameters: Parameters
-    public let eventKinds: Set<String> = ["v2.burn", "v3.burn"]
+    public let eventKinds: Set<String> = ["v2.burn", "v3.burn", "v3.mint", "erc20.transfer"]
+    public static let wantsBlocks = true
     /// One liquidity removal: its block and the share of the pool's peak it took.
     public struct Removal: Codable, Sendable, Hashable {
         public var block: UInt64
@@ -48,6 +57,23 @@ public final class RugPullGuard: StrategyPlugin {
         public var removals: [Address: [Removal]] = [:]
         /// Pools already alerted (one alert per pool).
         public var alerted: Set<Address> = []
+        /// Rug pulls found in the open block, named and emitted when it closes.
+        public var found: [Finding] = []
+        /// V3 positions (pool and tick range) minted in the open block: withdrawn in the same
+        /// block, they are just-in-time liquidity, not the pool's.
+        public var mintedThisBlock: Set<String> = []
+    }
+
+    /// A rug pull found at a burn, waiting for its block's transfers to name the recipient.
+    public struct Finding: Codable, Sendable {
+        public var pool: Address
+        public var token0: Address?
+        public var token1: Address?
+        public var dex: String
+        public var pulled: Double
+        public var age: UInt64
+        public var burnTo: Address?
+        public var cause: EventID
     }
 
     public var state = State()
@@ -57,6 +83,7 @@ public final class RugPullGuard: StrategyPlugin {
     }
 
     public static let modelRoles: [String] = []
+    public static let detects = ["rug_pull"]
 
     public convenience init(parameters values: ParameterValues, models: [String: any PredictiveModel] = [:]) {
         self.init(parameters: Parameters(minShare: values.double("min_share"),
@@ -75,7 +102,11 @@ public final class RugPullGuard: StrategyPlugin {
             removed = amount0.doubleValue
             before = pool.reserve0.doubleValue + removed  // the pair's Sync precedes its Burn
             recipient = to
-        case .v3Burn(_, _, _, let amount, _, _):
+        case .v3Mint(_, _, let lower, let upper, _, _, _):
+            state.mintedThisBlock.insert("\(pool.address)/\(lower)/\(upper)")
+            return []
+        case .v3Burn(_, let lower, let upper, let amount, _, _):
+            guard !state.mintedThisBlock.contains("\(pool.address)/\(lower)/\(upper)") else { return [] }
             removed = amount.doubleValue
             before = pool.positionLiquidity + removed
         default:
@@ -91,27 +122,70 @@ public final class RugPullGuard: StrategyPlugin {
         let windowShare = recent.reduce(0) { $0 + $1.shareOfPeak }
         guard share >= parameters.minShare || windowShare >= parameters.minShare else { return [] }
         state.alerted.insert(pool.address)
-        let pulled = max(share, windowShare)
-        let percent = Int((pulled * 100).rounded())
-        var addresses = [pool.address]
-        if let t0 = pool.token0 { addresses.append(t0) }
-        if let t1 = pool.token1 { addresses.append(t1) }
+        state.found.append(Finding(pool: pool.address, token0: pool.token0, token1: pool.token1, dex: pool.dex.rawValue,
+                                   pulled: max(share, windowShare), age: age, burnTo: recipient, cause: event.id))
+        return []
+    }
+
+    public func blockClosed(_ block: ClosedBlock) -> [PluginOutput] {
+        state.mintedThisBlock = []
+        guard !state.found.isEmpty else { return [] }
+        let found = state.found
+        state.found = []
+        let activity = block.activity
+        return found.map { .alert(alert($0, recipient: recipient(of: $0, in: activity))) }
+    }
+
+    /// Who received the pool's tokens: for V2 the burn's `to`, for V3 the receiver of the pool's
+    /// payout in a later transaction of the block; then followed through whoever forwarded them
+    /// in the same transaction (at most 4 hops).
+    func recipient(of f: Finding, in activity: [TransactionActivity]) -> Address? {
+        let tokens = Set([f.token0, f.token1].compactMap { $0 })
+        var txIndex = activity.firstIndex { $0.hash == f.cause.transactionHash }
+        var who = f.burnTo
+        var after = f.cause.logIndex
+        if f.burnTo == nil, let start = txIndex {
+            // V3: the first later transfer out of the pool outside a swap (the collect).
+            search: for k in start..<activity.count where activity[k].swaps.allSatisfy({ $0.pool != f.pool }) {
+                for t in activity[k].transfers where t.from == f.pool && tokens.contains(t.token) && (k > start || t.event.id.logIndex > after) {
+                    who = t.to
+                    txIndex = k
+                    after = t.event.id.logIndex
+                    break search
+                }
+            }
+        }
+        guard var current = who, let k = txIndex else { return who }
+        for _ in 0..<4 {
+            guard let next = activity[k].transfers.first(where: { $0.from == current && $0.to != current && $0.to != .zero
+                                                                  && tokens.contains($0.token) && $0.event.id.logIndex > after }) else { break }
+            current = next.to
+            after = next.event.id.logIndex
+        }
+        return current
+    }
+
+    func alert(_ f: Finding, recipient: Address?) -> Alert {
+        let percent = Int((f.pulled * 100).rounded())
+        var addresses = [f.pool]
+        if let t0 = f.token0 { addresses.append(t0) }
+        if let t1 = f.token1 { addresses.append(t1) }
         if let r = recipient { addresses.append(r) }
-        var labels = [Alert.Label(entity: "\(pool.address)", label: "rug-pull", confidence: min(1, 0.5 + pulled / 2))]
-        if let r = recipient { labels.append(Alert.Label(entity: "\(r)", label: "rug-puller", confidence: min(1, pulled))) }
-        return [.alert(Alert(
+        var labels = [Alert.Label(entity: "\(f.pool)", label: "rug-pull", confidence: min(1, 0.5 + f.pulled / 2))]
+        if let r = recipient { labels.append(Alert.Label(entity: "\(r)", label: "rug-puller", confidence: min(1, f.pulled))) }
+        return Alert(
             alertId: "SIGIL-RUG-PULL-1",
             name: "Rug pull",
-            description: "\(percent)% of the liquidity of \(pool.address) was removed \(age) blocks after it was created",
+            description: "\(percent)% of the liquidity of \(f.pool) was removed \(f.age) blocks after it was created",
             severity: .critical,
             kind: .scam,
-            pool: pool.address,
+            pool: f.pool,
             addresses: addresses,
             labels: labels,
-            metadata: ["sharePulled": String(format2(pulled)), "ageBlocks": "\(age)", "dex": pool.dex.rawValue,
-                       "recipient": recipient.map { "\($0)" } ?? ""],
-            cause: event.id
-        ))]
+            metadata: ["sharePulled": String(format2(f.pulled)), "ageBlocks": "\(f.age)", "dex": f.dex,
+                       "recipient": recipient.map { "\($0)" } ?? "", "responsible": recipient.map { "\($0)" } ?? ""],
+            cause: f.cause
+        )
     }
 
     func format2(_ x: Double) -> String {
