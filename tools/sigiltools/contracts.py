@@ -16,7 +16,7 @@ CONTRACTS = os.path.join(ROOT, "contracts")
 BUILD = os.path.join(CONTRACTS, "build")
 VYPER_VERSION = "0.4.3"
 DEFI_WHEEL_DIR = os.path.join(ROOT, ".cache", "web3-ethereum-defi-1.2")
-NAMES = ["ModelRegistry", "Token", "HoneypotToken"]
+NAMES = ["ModelRegistry", "Token", "HoneypotToken", "TaxToken"]
 
 # The Uniswap artifacts used, by role, as paths inside the wheel. V2 is the SushiSwap build of
 # the Uniswap V2 core and periphery (identical contracts; its router's pair-address init-code

@@ -87,7 +87,7 @@ class Contract:
 class Recorder(threading.Thread):
     """Subscribes like a bot would and keeps every frame exactly as it arrived."""
 
-    def __init__(self, ws_url: str):
+    def __init__(self, ws_url: str, topics: list[str] | None = None):
         super().__init__(daemon=True)
         from websockets.sync.client import connect
 
@@ -95,7 +95,7 @@ class Recorder(threading.Thread):
         self.frames: list[str] = []
         self.head = 0
         self.cond = threading.Condition()
-        for i, (kind, params) in enumerate([("newHeads", None), ("logs", {"topics": [list(TOPICS.values())]})]):
+        for i, (kind, params) in enumerate([("newHeads", None), ("logs", {"topics": [topics or list(TOPICS.values())]})]):
             self.conn.send(json.dumps({"jsonrpc": "2.0", "id": i + 1, "method": "eth_subscribe",
                                        "params": [kind] + ([params] if params else [])}))
             reply = json.loads(self.conn.recv(timeout=10))
@@ -565,7 +565,9 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def write_outputs(out_dir, seed, devnet, d: Driver, frames, registry_logs, first_block, last_block, btc):
+def write_outputs(out_dir, seed, devnet, d: Driver, frames, registry_logs, first_block, last_block, btc,
+                  topics=None, set_name=None, profile=None):
+    topics = topics or TOPICS
     os.makedirs(out_dir, exist_ok=True)
     replay = os.path.join(out_dir, "sigil-scenarios.jsonl.gz")
     with open(replay, "wb") as raw:
@@ -585,15 +587,16 @@ def write_outputs(out_dir, seed, devnet, d: Driver, frames, registry_logs, first
         kinds[k] = kinds.get(k, 0) + 1
     manifest = {
         "format": "sigil-replay/1",
-        "description": "eth_subscription frames exactly as the devnet sent them to a subscriber of newHeads and of the logs of every Uniswap V2/V3 event",
+        "description": "eth_subscription frames exactly as the devnet sent them to a subscriber of newHeads and of the logs of every Uniswap V2/V3 event"
+                       + (" and every ERC-20 Transfer" if "erc20.transfer" in topics else ""),
         "chainId": devnet.chain_id,
         "seed": seed,
         "blockTime": BLOCK_TIME,
         "blockRange": [1, last_block],
         "marketBlocks": [first_block, last_block],
         "files": {"sigil-scenarios.jsonl.gz": {"sha256": sha256_file(replay), "frames": len(frames), "byKind": kinds}},
-        "subscriptions": {"newHeads": None, "logs": {"topics": [list(TOPICS.values())]}},
-        "eventTopics": TOPICS,
+        "subscriptions": {"newHeads": None, "logs": {"topics": [list(topics.values())]}},
+        "eventTopics": topics,
         "contracts": {
             "WETH9": d.weth.address.lower(), "UniswapV2Factory": d.v2_factory.address.lower(),
             "UniswapV2Router02": d.v2_router.address.lower(), "UniswapV3Factory": d.v3_factory.address.lower(),
@@ -613,6 +616,8 @@ def write_outputs(out_dir, seed, devnet, d: Driver, frames, registry_logs, first
             "projectContracts": {n: f"contracts/{n}.vy, vyper {contracts.VYPER_VERSION}" for n in contracts.NAMES},
         },
     }
+    if set_name:
+        manifest["set"] = {"name": set_name, "parameters": profile}
     write_json(os.path.join(out_dir, "manifest.json"), manifest)
     write_json(os.path.join(out_dir, "labels.json"), {
         "note": "ground truth for evaluation only; never an input to the bot",
