@@ -12,7 +12,7 @@ SWIFTPM := --manifest-cache none
 PLUGINS := $(sort $(notdir $(wildcard plugins/*)))
 $(shell mkdir -p .build; [ "$$(cat .build/plugins.list 2>/dev/null)" = "$(PLUGINS)" ] || { rm -f .build/debug.yaml .build/release.yaml; echo "$(PLUGINS)" > .build/plugins.list; })
 
-.PHONY: setup build build-tests release run test test-python test-swift devnet scenarios models contracts clean
+.PHONY: setup build build-tests release run test test-python test-swift devnet scenarios scenario-sets backtest models contracts clean
 
 setup:
 	@bash tools/setup.sh
@@ -48,6 +48,22 @@ devnet: setup
 ## make scenarios: regenerate data/replay from the real Uniswap bytecode and price history
 scenarios: setup
 	$(PY) -m sigiltools.scenarios --seed $(SEED) --out data/replay
+
+## make scenario-sets: regenerate the labelled tuning and reporting sets (data/scenarios/), each
+## from its own seed and parameter ranges (tools/sigiltools/scenario_sets.py)
+scenario-sets: setup
+	$(PY) -m sigiltools.scenario_sets --set tuning
+	$(PY) -m sigiltools.scenario_sets --set reporting
+
+## make backtest: every detector on the reporting set and on the bundled recording, scored
+## against their labels (out/backtest/, out/backtest-bundled/); the charts as PNG in docs/
+backtest: release
+	.build/release/sigil backtest examples/detectors.yaml --labels data/scenarios/reporting/labels.json --report out/backtest
+	.build/release/sigil backtest examples/detectors.yaml --replay data/replay/sigil-scenarios.jsonl.gz \
+		--labels data/replay/labels.json --report out/backtest-bundled
+	mkdir -p docs/backtest
+	for r in backtest backtest-bundled; do for c in detectors alerts-timeline; do \
+		rsvg-convert -b white out/$$r/$$c.svg -o docs/backtest/$$r-$$c.png; done; done
 
 ## make models: train the bundled model-signal models on the bundled data and publish their
 ## hashes to a devnet registry, writing models/registry-snapshot.json

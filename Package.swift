@@ -137,6 +137,7 @@ let package = Package(
                 + plugins.map { .target(name: $0) },
             swiftSettings: swiftSettings
         ),
+        .target(name: "SigilBacktest", dependencies: ["SigilCore", "SigilPluginAPI", "SigilRuntime", "SigilFeeds"], swiftSettings: swiftSettings),
         .target(
             name: "SigilContrib",
             dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime",
@@ -159,6 +160,7 @@ let package = Package(
             name: "sigil",
             dependencies: [
                 "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI", "SigilContrib", "SigilCoordinator", "SigilBundle",
+                "SigilBacktest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -171,6 +173,7 @@ let package = Package(
         // Every test that runs the `sigil` binary, in one place.
         .testTarget(name: "SigilCLITests", dependencies: ["SigilTestSupport", "SigilCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SigilBacktestTests", dependencies: ["SigilBacktest", "SigilCore", "SigilTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",
             dependencies: ["SigilRuntime", "SigilBundle", "SigilPluginAPI", "SigilChain", "SigilFeeds", "SigilEthereumFeed",

@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(pkg-config libopenblas-dev libsecp256k1-dev zlib1g-dev libsqlite3-dev unzip)
+# librsvg2-bin: rsvg-convert renders the backtest report's SVG charts to PNG for the README (make backtest)
+DEB_PACKAGES=(pkg-config libopenblas-dev libsecp256k1-dev zlib1g-dev libsqlite3-dev unzip librsvg2-bin)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

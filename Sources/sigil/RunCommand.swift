@@ -31,12 +31,7 @@ struct RunCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let cfg: SigilConfig
         do { cfg = try ConfigLoader.load(path: config, components: .bundled) } catch { throw fail("\(error)") }
-        let gate: ModelGate.Outcome
-        do { gate = try await ModelGate.check(cfg) } catch { throw fail("refusing to start: \(error)") }
-        for (name, reason) in gate.disabled.sorted(by: { $0.key < $1.key }) {
-            FileHandle.standardError.write(Data("sigil run: WARNING strategy \(name) is disabled: \(reason)\n".utf8))
-        }
-        let enabled = gate.enabled(in: cfg)
+        let (gate, enabled) = try await Self.verifyModels(cfg, command: "run")
 
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
@@ -74,12 +69,31 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func runGroup(_ service: some Service, _ logger: Logger) async throws {
+        do { try await Self.runUntilDone(service, logger) } catch { throw fail("\(error)") }
+    }
+
+    /// Verifies every model of `cfg` (refusing to start, exit 2, when a required one fails) and
+    /// returns the gate's outcome with the configuration of the strategies left enabled.
+    static func verifyModels(_ cfg: SigilConfig, command: String) async throws -> (ModelGate.Outcome, SigilConfig) {
+        let gate: ModelGate.Outcome
+        do { gate = try await ModelGate.check(cfg) } catch {
+            FileHandle.standardError.write(Data("sigil \(command): refusing to start: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        for (name, reason) in gate.disabled.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("sigil \(command): WARNING strategy \(name) is disabled: \(reason)\n".utf8))
+        }
+        return (gate, gate.enabled(in: cfg))
+    }
+
+    /// Runs one service until it ends, or until SIGINT/SIGTERM shuts it down gracefully.
+    static func runUntilDone(_ service: some Service, _ logger: Logger) async throws {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        do { try await group.run() } catch { throw fail("\(error)") }
+        try await group.run()
     }
 
     /// One line on a live feed's health.

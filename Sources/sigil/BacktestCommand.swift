@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SigilBacktest
+import SigilBundle
+import SigilCore
+import SigilFeeds
+import SigilRuntime
+
+/// `sigil backtest [CONFIG] --replay FILE… [--labels FILE] [--report DIR]`: `sigil run`'s
+/// runner and plugins on recordings, then a report of every detector against the labels.
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Run the strategies on recordings and report how good each detector is against labelled scenarios.",
+        discussion: """
+            The run is `sigil run` itself (same runner, plugins, risk gate and paper portfolio) with the feeds replaced by \
+            the recordings and the outputs written afresh into the report directory. With --labels, each strategy whose \
+            plugin detects a kind of fraud is scored: precision, recall, F1, the account it named, false alarms per \
+            10,000 events, its misses and false alarms. Writes report.json (every figure), report.html (self-contained) \
+            and the charts as SVG.
+            """
+    )
+
+    @Argument(help: "The configuration file.")
+    var config: String = "strategies.yaml"
+
+    @Option(name: .customLong("replay"), parsing: .upToNextOption, help: "Recordings to run on (default: the configuration's replay feeds).")
+    var recordings: [String] = []
+
+    @Option(help: "The scenario labels (labels.json) to score the detectors against.")
+    var labels: String?
+
+    @Option(help: "Where the report and the run's outputs go.")
+    var report: String = "out/backtest"
+
+    func run() async throws {
+        let loaded: SigilConfig
+        do { loaded = try ConfigLoader.load(path: config, components: .bundled) } catch { throw fail("\(error)") }
+        let cfg: SigilConfig
+        do { cfg = try Backtest.configure(loaded, recordings: recordings, reportDir: report) } catch { throw fail("\(error)") }
+        let truth: ScenarioLabels?
+        do { truth = try labels.map(ScenarioLabels.load) } catch { throw fail("\(error)") }
+        let (gate, enabled) = try await RunCommand.verifyModels(cfg, command: "backtest")
+        var logger = Logger(label: "sigil")
+        logger.logLevel = .warning
+        let progress = ProgressLine(total: enabled.feeds.compactMap { $0.replay.map { ReplayFrames.expected(for: $0.path) } }.reduce(0, +))
+        let box = ReplayService.OutcomeBox()
+        let service = ReplayService(config: enabled, models: gate.verified, outcome: box) { s in
+            progress.show(done: s.frames, detail: "block \(s.lastBlock), \(s.events) events, \(s.outputs) outputs")
+        }
+        do { try await RunCommand.runUntilDone(service, logger) } catch { throw fail("\(error)") }
+        progress.finish()
+        guard let outcome = box.outcome else { throw fail("the run ended without a result") }
+        let result: BacktestReport
+        do {
+            result = try Backtest.report(config: enabled, summary: outcome.summary, labels: truth, labelsPath: labels)
+            try result.write(to: report)
+        } catch { throw fail("\(error)") }
+        let s = outcome.summary
+        RunCommand.say(String(format: "backtest: %d frames, %d events, %d blocks in %.1f s; outputs in %@", s.frames, s.events, s.heads, s.seconds, report))
+        if outcome.summary.stoppedEarly { RunCommand.say("stopped by a shutdown signal: the report covers what was processed") }
+        if labels == nil { RunCommand.say("no --labels: detectors are listed with their alert counts only") }
+        func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
+            s.count >= n ? s : (left ? s + String(repeating: " ", count: n - s.count) : String(repeating: " ", count: n - s.count) + s)
+        }
+        func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "–" }
+        let header = ["alerts", "scenarios", "found", "false", "precision", "recall", "F1", "responsible", "false/10k"]
+        RunCommand.say(pad("strategy", 16, left: true) + header.map { pad($0, 12) }.joined())
+        for d in result.detectors {
+            let cells = ["\(d.alerts)", "\(d.scenarios)", "\(d.found)", "\(d.falsePositives)", f(d.precision), f(d.recall), f(d.f1),
+                         "\(d.responsibleCorrect)/\(d.responsibleChecked)", String(format: "%.2f", d.falseAlarmsPer10kEvents)]
+            RunCommand.say(pad(d.strategy, 16, left: true) + cells.map { pad($0, 12) }.joined())
+        }
+        RunCommand.say("report: \(report)/report.html, \(report)/report.json")
+    }
+
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("sigil backtest: \(message)\n".utf8))
+        return ExitCode(2)
+    }
+}
+
+/// How many frames a recording holds, from the manifest beside it (0 when unknown).
+enum ReplayFrames {
+    static func expected(for path: String) -> Int {
+        let manifest = (path as NSString).deletingLastPathComponent + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: manifest), data.count < 16 << 20,
+              let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let files = top["files"] as? [String: Any],
+              let entry = files[(path as NSString).lastPathComponent] as? [String: Any],
+              let frames = entry["frames"] as? Int else { return 0 }
+        return max(frames, 0)
+    }
+}
+
+/// A progress bar on one terminal line, redrawn in place; silent when stdout is not a terminal.
+final class ProgressLine: Sendable {
+    let total: Int
+    let enabled: Bool
+
+    init(total: Int) {
+        self.total = total
+        enabled = isatty(STDOUT_FILENO) == 1
+    }
+
+    func show(done: Int, detail: String) {
+        guard enabled else { return }
+        let width = 30
+        let share = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        let filled = Int(share * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardOutput.write(Data("\r[\(bar)] \(total > 0 ? "\(Int(share * 100))%" : "\(done) frames") \(detail)\u{1B}[K".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+    }
+}
