@@ -1,5 +1,6 @@
 import DumpWatch
 import HoneypotWatch
+import MeanReversion
 import ModelSignal
 import Momentum
 import RugPullGuard
@@ -18,6 +19,7 @@ extension Components {
         plugins: PluginRegistry([
             DumpWatch.self,
             HoneypotWatch.self,
+            MeanReversion.self,
             ModelSignal.self,
             Momentum.self,
             RugPullGuard.self,

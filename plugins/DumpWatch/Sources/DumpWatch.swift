@@ -146,9 +146,9 @@ public final class DumpWatch: StrategyPlugin {
         ]
         if let impact { metadata["priceImpact"] = "\((impact * 1000).rounded() / 1000)" }
         return Alert(alertId: "SIGIL-DUMP-1", name: "Holder dump",
-                     description: "\(holder), given \(Int((supplyShare * 100).rounded()))% of \(token)'s supply, sold \(Int((soldShare * 100).rounded()))% of it into \(pool) "
+                     description: "\(holder), given \(percentText(supplyShare))% of \(token)'s supply, sold \(percentText(soldShare))% of it into \(pool) "
                         + "within \(block.number - (h.firstSellBlock ?? block.number) + 1) block(s)"
-                        + (impact.map { ", moving its price by -\(Int(($0 * 100).rounded()))%" } ?? ""),
+                        + (impact.map { ", moving its price by -\(percentText($0))%" } ?? ""),
                      severity: severity, kind: .suspicious, pool: pool, addresses: [holder, token] + (facts.deployer.map { [$0] } ?? []),
                      labels: [Alert.Label(entity: "\(holder)", label: "dumper", confidence: min(1, soldShare))],
                      metadata: metadata, cause: cause.id)

@@ -127,7 +127,7 @@ public final class HoneypotWatch: StrategyPlugin {
                 guard rate >= maxTax, !facts.alerted else { return nil }
                 facts.alerted = true
                 return alert(token: t.token, pool: pool, responsible: tax.to, cause: tax.event, block: block,
-                             description: "\(Int((rate * 100).rounded()))% of a sell of \(t.token) into \(pool) went to \(tax.to), not to the pool",
+                             description: "\(percentText(rate))% of a sell of \(t.token) into \(pool) went to \(tax.to), not to the pool",
                              metadata: ["mechanism": "sell tax", "taxRate": "\((rate * 1000).rounded() / 1000)", "taxReceiver": "\(tax.to)",
                                         "seller": "\(seller)", "taxed": "\(tax.value)", "soldIntoPool": "\(t.value)",
                                         "transactions": "\(tx.hash)"])

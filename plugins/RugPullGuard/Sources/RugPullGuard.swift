@@ -166,7 +166,7 @@ public final class RugPullGuard: StrategyPlugin {
     }
 
     func alert(_ f: Finding, recipient: Address?) -> Alert {
-        let percent = Int((f.pulled * 100).rounded())
+        let percent = percentText(f.pulled)
         var addresses = [f.pool]
         if let t0 = f.token0 { addresses.append(t0) }
         if let t1 = f.token1 { addresses.append(t1) }

@@ -219,7 +219,7 @@ public final class WashTradeWatch: StrategyPlugin {
         guard let cause = block.events.last(where: { $0.emitter == pool }) ?? block.events.last else { return nil }
         return Alert(alertId: "SIGIL-WASH-1", name: "Wash trading",
                      description: "\(ring.count == 1 ? "\(responsible)" : "a ring of \(ring.count) accounts funded by \(responsible)") traded \(pool) back and forth: "
-                        + "\(pairs.count) matched buy/sell pairs, \(Int((100 * matched / total).rounded()))% of its volume",
+                        + "\(pairs.count) matched buy/sell pairs, \(percentText(matched / total))% of its volume",
                      severity: severity, kind: .suspicious, pool: pool, addresses: [responsible] + ring.filter { $0 != responsible },
                      labels: [Alert.Label(entity: "\(responsible)", label: "wash-trader", confidence: min(1, matched / total))]
                         + ring.filter { $0 != responsible }.map { Alert.Label(entity: "\($0)", label: "wash-ring-member", confidence: 0.8) },
