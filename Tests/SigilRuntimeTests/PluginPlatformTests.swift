@@ -65,8 +65,10 @@ final class BlockAudit: StrategyPlugin {
     /// The libraries know plugins and feeds only through their protocols: no runtime,
     /// contributor or coordinator source imports a concrete plugin or feed.
     @Test func onlyTheCompositionRootImportsConcretePluginsAndFeeds() throws {
-        let concrete = ["ModelSignal", "RugPullGuard", "Momentum", "SigilEthereumFeed", "SigilHyperliquidFeed", "SigilBundle"]
-        for library in ["SigilRuntime", "SigilContrib", "SigilCoordinator", "SigilFeeds", "SigilPluginAPI", "SigilModels", "SigilChain"] {
+        let plugins = try FileManager.default.contentsOfDirectory(atPath: Peers.root + "/plugins")
+        #expect(plugins.contains("WashTradeWatch") && plugins.count >= 8)
+        let concrete = plugins + ["SigilEthereumFeed", "SigilHyperliquidFeed", "SigilBundle"]
+        for library in ["SigilRuntime", "SigilContrib", "SigilCoordinator", "SigilFeeds", "SigilPluginAPI", "SigilModels", "SigilChain", "SigilBacktest"] {
             let root = Peers.root + "/Sources/" + library
             let files = try #require(FileManager.default.enumerator(atPath: root)?.allObjects as? [String]).filter { $0.hasSuffix(".swift") }
             #expect(!files.isEmpty)
