@@ -137,6 +137,7 @@ public struct BacktestReport: Codable, Sendable {
             }
         }
         s += "</table><h2>Misses, false alarms and wrong accounts</h2>"
+        if detectors.allSatisfy({ $0.misses.isEmpty && $0.falseAlarms.isEmpty && $0.wrongAccounts.isEmpty }) { s += "<p>None.</p>" }
         for d in detectors where !(d.misses.isEmpty && d.falseAlarms.isEmpty && d.wrongAccounts.isEmpty) {
             s += "<h3>\(Self.esc(d.strategy))</h3><ul>"
             for m in d.misses {
@@ -152,6 +153,15 @@ public struct BacktestReport: Codable, Sendable {
             }
             s += "</ul>"
         }
-        return s + "</body></html>\n"
+        s += "<h2>Detections and their evidence</h2><table><tr><th class=l>strategy</th><th class=l>scenario</th><th>block</th>"
+        s += "<th class=l>responsible</th><th class=l>transaction</th><th class=l>alert</th></tr>"
+        for d in detectors {
+            for x in d.detections {
+                s += "<tr id=\"\(Self.esc(x.alertKey))\"><td class=l>\(Self.esc(d.strategy))</td><td class=l>\(Self.esc(x.scenario))</td><td>\(x.block)</td>"
+                s += "<td class=l><code>\(Self.esc(x.responsible))</code></td><td class=l><code>\(Self.esc(x.transaction))</code></td>"
+                s += "<td class=l>\(Self.esc(x.alertId)): \(Self.esc(x.description))</td></tr>"
+            }
+        }
+        return s + "</table><p>Every alert's full evidence (metadata) is in <code>outputs.jsonl</code> beside this report, under its key (the row's id).</p></body></html>\n"
     }
 }

@@ -22,6 +22,17 @@ public struct DetectionScore: Codable, Sendable {
         public var scenarioKind: String?
     }
 
+    /// An alert on a scenario of the kind the detector targets, with its evidence.
+    public struct Detection: Codable, Sendable {
+        public var scenario: String
+        public var alertKey: String
+        public var alertId: String
+        public var block: UInt64
+        public var transaction: String
+        public var responsible: String
+        public var description: String
+    }
+
     public struct WrongAccount: Codable, Sendable {
         public var scenario: String
         public var alertKey: String
@@ -46,6 +57,7 @@ public struct DetectionScore: Codable, Sendable {
     public var falseAlarmsPer10kEvents: Double
     /// Per hard-negative kind (scenarios resembling what it detects): how many there were and how many it fired on.
     public var hardNegatives: [String: HardNegatives]
+    public var detections: [Detection]
     public var misses: [Miss]
     public var falseAlarms: [FalseAlarm]
     public var wrongAccounts: [WrongAccount]
@@ -65,12 +77,14 @@ public struct DetectionScore: Codable, Sendable {
         var byPool: [String: [ScenarioLabels.Scenario]] = [:]
         for sc in labels.scenarios { if let p = sc.pool?.lowercased() { byPool[p, default: []].append(sc) } }
         var tp = 0, fp = 0, correct = 0, checked = 0
-        var falseAlarms: [FalseAlarm] = [], wrong: [WrongAccount] = []
+        var falseAlarms: [FalseAlarm] = [], wrong: [WrongAccount] = [], detections: [Detection] = []
         for a in alerts {
             let on = scenario(of: a, among: byPool[a.pool] ?? [], slack: slack)
             if let s = on, detects.contains(s.kind) {
                 tp += 1
                 found.insert(s.id)
+                detections.append(Detection(scenario: s.id, alertKey: a.key, alertId: a.alertId, block: a.block, transaction: a.transaction,
+                                            responsible: a.responsible ?? "", description: a.description))
                 checked += 1
                 let expected = s.responsibleAccount ?? ""
                 if let named = a.responsible, named == expected { correct += 1 } else {
@@ -100,7 +114,7 @@ public struct DetectionScore: Codable, Sendable {
                               falsePositives: fp, scenarios: targets.count, found: found.count, precision: precision, recall: recall, f1: f1,
                               responsibleCorrect: correct, responsibleChecked: checked,
                               falseAlarmsPer10kEvents: events > 0 ? Double(fp) * 10_000 / Double(events) : 0,
-                              hardNegatives: hard, misses: misses, falseAlarms: falseAlarms, wrongAccounts: wrong)
+                              hardNegatives: hard, detections: detections, misses: misses, falseAlarms: falseAlarms, wrongAccounts: wrong)
     }
 
     /// The scenario an alert is about: one on its pool naming one of its transactions, else one

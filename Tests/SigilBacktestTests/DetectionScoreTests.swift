@@ -38,6 +38,7 @@ import Testing
         #expect(abs((s.f1 ?? 0) - 2 * 0.5 * (2.0 / 3.0) / (0.5 + 2.0 / 3.0)) < 1e-12)
         #expect(s.responsibleCorrect == 1 && s.responsibleChecked == 2 && s.wrongAccounts.map(\.named) == ["0xrouter"])
         #expect(s.misses.map(\.scenario) == ["sandwich-3"])
+        #expect(s.detections.map(\.scenario) == ["sandwich-1", "sandwich-2"] && s.detections.map(\.alertKey) == ["k1", "k2"])
         #expect(s.hardNegatives["round_trip"]?.scenarios == 1 && s.hardNegatives["round_trip"]?.alerted == 1)
         #expect(s.falseAlarms.map(\.scenario) == ["round_trip-1", nil])
         #expect(s.falseAlarmsPer10kEvents == 1.0)
