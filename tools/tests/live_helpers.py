@@ -21,9 +21,12 @@ def sigil_binary() -> str:
 
 def write_config(path, ws_url: str, out_dir: str, **feed) -> str:
     """A live configuration: one ethereum feed from block 0, both bundled strategies, the paper
-    portfolio on the traffic's USDC (any address; pools without it are simply not traded)."""
+    portfolio on the traffic's USDC (any address; pools without it are simply not traded).
+    Token transfers are off unless a test asks for them: rug-pull-guard wants them (to name who
+    received the liquidity), which would turn `auto` on, and these tests' oracle is the node's
+    eth_getLogs of the Uniswap events (the transfer test checks transfers against its own)."""
     lines = ["feeds:", "  - name: devnet", "    kind: ethereum", f"    url: {ws_url}", "    from_block: 0"]
-    defaults = {"silence_timeout": 2, "request_timeout": 2, "reconnect": "{initial: 0.05, max: 0.5}"}
+    defaults = {"silence_timeout": 2, "request_timeout": 2, "reconnect": "{initial: 0.05, max: 0.5}", "token_transfers": "false"}
     defaults.update(feed)
     lines += [f"    {k}: {v}" for k, v in defaults.items()]
     lines += [

@@ -285,7 +285,7 @@ def test_two_chains_and_hyperliquid_at_once_each_with_its_own_health(tmp_path):
         # leaving the others alone, not about probe latency.
         write_config(cfg, a.ws_url, out, request_timeout=10)
         text = cfg.read_text().replace("  - name: devnet\n", "  - name: chain-a\n", 1)
-        extra = (f"  - name: chain-b\n    kind: ethereum\n    url: {b.ws_url}\n    from_block: 0\n    request_timeout: 10\n"
+        extra = (f"  - name: chain-b\n    kind: ethereum\n    url: {b.ws_url}\n    from_block: 0\n    request_timeout: 10\n    token_transfers: false\n"
                  f"  - name: hyperliquid\n    kind: hyperliquid\n    url: {hl.ws_url}\n    coins: [BTC]\n")
         cfg.write_text(text.replace("registry:", extra + "registry:", 1))
         bot = Bot(str(cfg))
