@@ -55,14 +55,15 @@ scenario-sets: setup
 	$(PY) -m sigiltools.scenario_sets --set tuning
 	$(PY) -m sigiltools.scenario_sets --set reporting
 
-## make backtest: every detector on the reporting set and on the bundled recording, scored
-## against their labels (out/backtest/, out/backtest-bundled/); the charts as PNG in docs/
+## make backtest: every detector and signal strategy on the reporting set and on the bundled
+## recording (out/backtest/, out/backtest-bundled/): detectors scored against their labels,
+## signals traded on paper beside buy-and-hold, the model walk-forward; the charts as PNG in docs/
 backtest: release
-	.build/release/sigil backtest examples/detectors.yaml --labels data/scenarios/reporting/labels.json --report out/backtest
-	.build/release/sigil backtest examples/detectors.yaml --replay data/replay/sigil-scenarios.jsonl.gz \
+	.build/release/sigil backtest examples/backtest.yaml --labels data/scenarios/reporting/labels.json --report out/backtest
+	.build/release/sigil backtest examples/backtest.yaml --replay data/replay/sigil-scenarios.jsonl.gz \
 		--labels data/replay/labels.json --report out/backtest-bundled
 	mkdir -p docs/backtest
-	for r in backtest backtest-bundled; do for c in detectors alerts-timeline; do \
+	for r in backtest backtest-bundled; do for c in detectors alerts-timeline equity price-signals; do \
 		rsvg-convert -b white out/$$r/$$c.svg -o docs/backtest/$$r-$$c.png; done; done
 
 ## make models: train the bundled model-signal models on the bundled data and publish their

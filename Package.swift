@@ -137,7 +137,7 @@ let package = Package(
                 + plugins.map { .target(name: $0) },
             swiftSettings: swiftSettings
         ),
-        .target(name: "SigilBacktest", dependencies: ["SigilCore", "SigilPluginAPI", "SigilRuntime", "SigilFeeds"], swiftSettings: swiftSettings),
+        .target(name: "SigilBacktest", dependencies: ["SigilCore", "SigilPluginAPI", "SigilRuntime", "SigilFeeds", "SigilModels", "SigilContrib"], swiftSettings: swiftSettings),
         .target(
             name: "SigilContrib",
             dependencies: ["SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilPluginAPI", "SigilRuntime",

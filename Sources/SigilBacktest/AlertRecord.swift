@@ -43,28 +43,6 @@ public struct AlertRecord: Sendable, Hashable {
         return out
     }
 
-    struct Line: Decodable {
-        struct Event: Decodable {
-            var blockNumber: UInt64
-            var transactionHash: String
-        }
-        struct Body: Decodable {
-            var alertId: String
-            var severity: String
-            var description: String
-            var pool: String
-            var addresses: [String]
-            var metadata: [String: String]
-        }
-        var type: String
-        var key: String
-        var retracts: String?
-        var strategy: String?
-        var plugin: String?
-        var event: Event?
-        var alert: Body?
-    }
-
     /// The alerts standing at the end of a JSONL outputs file: in file order, without those a
     /// later retraction line took back (and with those produced again after it).
     public static func read(jsonl path: String) throws -> [AlertRecord] {
@@ -73,25 +51,12 @@ public struct AlertRecord: Sendable, Hashable {
 
     /// Parses JSONL outputs; errors name `path` and the line.
     public static func parse(_ text: String, path: String) throws -> [AlertRecord] {
-        var order: [String] = [], standing: [String: AlertRecord] = [:]
-        let decoder = JSONDecoder()
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            let l: Line
-            do { l = try decoder.decode(Line.self, from: Data(line.utf8)) } catch {
-                throw BacktestError("\(path):\(n + 1): not an output line: \(error)")
-            }
-            if l.type == "retraction", let k = l.retracts {
-                standing[k] = nil
-                continue
-            }
-            guard l.type == "alert", let a = l.alert, let e = l.event else { continue }
-            if standing[l.key] == nil { order.append(l.key) }
-            standing[l.key] = AlertRecord(key: l.key, strategy: l.strategy ?? "", plugin: l.plugin ?? "", alertId: a.alertId,
-                                          severity: a.severity, description: a.description, pool: a.pool.lowercased(),
-                                          block: e.blockNumber, transaction: e.transactionHash.lowercased(),
-                                          addresses: a.addresses.map { $0.lowercased() }, metadata: a.metadata)
+        try OutputLine.standing(text, path: path).compactMap { l in
+            guard l.type == "alert", let a = l.alert, let e = l.event else { return nil }
+            return AlertRecord(key: l.key, strategy: l.strategy ?? "", plugin: l.plugin ?? "", alertId: a.alertId,
+                               severity: a.severity, description: a.description, pool: a.pool.lowercased(),
+                               block: e.blockNumber, transaction: e.transactionHash.lowercased(),
+                               addresses: a.addresses.map { $0.lowercased() }, metadata: a.metadata)
         }
-        var seen = Set<String>()
-        return order.compactMap { k in seen.insert(k).inserted ? standing[k] : nil }
     }
 }

@@ -26,9 +26,22 @@ public enum Backtest {
         return c
     }
 
+    /// The folds' block boundaries over the prices the run saw (`WalkForward.boundaries`); the
+    /// signal strategies are judged from the second boundary to the last.
+    public static func folds(_ tape: PriceTape, count: Int) -> [UInt64]? {
+        tape.span.map { WalkForward.boundaries(first: $0.lowerBound, last: $0.upperBound, folds: count) }
+    }
+
+    /// True when some strategy of `config` uses a model (and so is run walk-forward).
+    public static func hasModelStrategies(_ config: SigilConfig) -> Bool { config.strategies.contains { !$0.models.isEmpty } }
+
     /// Scores the run's outputs: each strategy whose plugin detects some kind of fraud, against
-    /// the labels (when given); the report lists every figure.
-    public static func report(config: SigilConfig, summary: ReplayRun.Summary, labels: ScenarioLabels?, labelsPath: String?) throws -> BacktestReport {
+    /// the labels (when given); every other strategy's signals on paper over the test period
+    /// (from `cuts[1]`), beside buy-and-hold and the walk-forward signals; the report lists
+    /// every figure.
+    public static func report(config: SigilConfig, summary: ReplayRun.Summary, labels: ScenarioLabels?, labelsPath: String?,
+                              tape: PriceTape? = nil, cuts: [UInt64] = [],
+                              walkForward: (folds: [WalkForward.Fold], signals: [SignalRecord]) = ([], [])) throws -> BacktestReport {
         let alerts = try AlertRecord.read(jsonl: config.outputs.jsonl)
         var scores: [DetectionScore] = []
         var timeline: [BacktestReport.TimelinePoint] = []
@@ -45,6 +58,15 @@ public enum Backtest {
                                      events: summary.events, blocks: summary.heads, seconds: summary.seconds,
                                      alerts: summary.alertsBySeverity.values.reduce(0, +),
                                      signals: summary.signals.values.reduce(0, +))
-        return BacktestReport(run: run, labels: labels, detectors: scores, timeline: timeline)
+        var section: SignalSection?
+        if let tape, cuts.count >= 3 {
+            let subject = BacktestSubject(signalStrategies: config.strategies.compactMap { s in
+                guard let type = config.plugins.plugin(kind: s.plugin), type.detects.isEmpty else { return nil }
+                return .init(name: s.name, usesModels: !s.models.isEmpty)
+            })
+            section = SignalSection.make(config: subject, tape: tape, signals: try SignalRecord.read(jsonl: config.outputs.jsonl),
+                                         walkForward: walkForward, testFrom: cuts[1], testUntil: cuts[cuts.count - 1])
+        }
+        return BacktestReport(run: run, labels: labels, detectors: scores, timeline: timeline, signals: section)
     }
 }

@@ -21,6 +21,8 @@ public struct BacktestReport: Codable, Sendable {
     public var detectors: [DetectionScore]
     /// Every alert's block, for the timeline: (strategy, block, on a target scenario).
     public var timeline: [TimelinePoint]
+    /// The signal strategies' figures, when the configuration has any.
+    public var signals: SignalSection?
 
     public struct TimelinePoint: Codable, Sendable {
         public var strategy: String
@@ -28,8 +30,9 @@ public struct BacktestReport: Codable, Sendable {
         public var correct: Bool
     }
 
-    public init(run: Run, labels: ScenarioLabels?, detectors: [DetectionScore], timeline: [TimelinePoint]) {
+    public init(run: Run, labels: ScenarioLabels?, detectors: [DetectionScore], timeline: [TimelinePoint], signals: SignalSection? = nil) {
         self.run = run
+        self.signals = signals
         var kinds: [String: Int] = [:]
         for s in labels?.scenarios ?? [] { kinds[s.kind, default: 0] += 1 }
         scenarios = kinds
@@ -50,6 +53,10 @@ public struct BacktestReport: Codable, Sendable {
         try Data(html().utf8).write(to: URL(fileURLWithPath: dir + "/report.html"))
         try Data(scoresChart().utf8).write(to: URL(fileURLWithPath: dir + "/detectors.svg"))
         try Data(timelineChart().utf8).write(to: URL(fileURLWithPath: dir + "/alerts-timeline.svg"))
+        if signals != nil {
+            try Data(equityChart().utf8).write(to: URL(fileURLWithPath: dir + "/equity.svg"))
+            try Data(priceChart().utf8).write(to: URL(fileURLWithPath: dir + "/price-signals.svg"))
+        }
     }
 
     static func fmt(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "–" }
@@ -162,6 +169,6 @@ public struct BacktestReport: Codable, Sendable {
                 s += "<td class=l>\(Self.esc(x.alertId)): \(Self.esc(x.description))</td></tr>"
             }
         }
-        return s + "</table><p>Every alert's full evidence (metadata) is in <code>outputs.jsonl</code> beside this report, under its key (the row's id).</p></body></html>\n"
+        return s + "</table>" + signalsHTML() + "<p>Every alert's full evidence (metadata) is in <code>outputs.jsonl</code> beside this report, under its key (the row's id).</p></body></html>\n"
     }
 }

@@ -14,10 +14,15 @@ public struct Dataset: Sendable {
     public var labels: [Float]
     public var rows: Int { labels.count }
 
+    /// The label horizon `sigil train-model` uses unless told otherwise (swaps ahead).
+    public static let defaultHorizon = 8
+
     /// Replays `recordings` through the pool book and labels every swap that has features with
     /// the declared label `horizon` swaps later (no label: skipped). Rows come out in the order
-    /// the swaps happened.
-    public static func build(recordings: [(path: String, chainId: UInt64)], features: ModelFeatures, horizon: Int) throws -> Dataset {
+    /// the swaps happened. With `before`, only events of earlier blocks are read, so no row and
+    /// no label depends on anything at or after that block (a walk-forward fold's training data).
+    public static func build(recordings: [(path: String, chainId: UInt64)], features: ModelFeatures, horizon: Int,
+                             before: UInt64? = nil) throws -> Dataset {
         struct Pending { var order: Int; var features: [Float]; var index: Int }
         var pendingByPool: [Address: [Pending]] = [:]
         var historyByPool: [Address: [SwapPoint]] = [:]
@@ -27,7 +32,8 @@ public struct Dataset: Sendable {
             let recording = try Recording(path: rec.path)
             var book = PoolBook()
             try recording.forEachFrame { frame in
-                guard case .event(let e, _)? = try? decoder.decode(frame), let pool = book.apply(e) else { return }
+                guard case .event(let e, _)? = try? decoder.decode(frame), before.map({ e.id.blockNumber < $0 }) ?? true,
+                      let pool = book.apply(e) else { return }
                 guard e.payload.kind == "v2.swap" || e.payload.kind == "v3.swap", let last = pool.recentSwaps.last,
                       last.block == e.id.blockNumber else { return }
                 historyByPool[pool.address, default: []].append(last)

@@ -50,6 +50,10 @@ public final class Engine {
     /// Off-chain event identities remembered for deduplication.
     public static let offChainDedupCapacity = 65_536
 
+    /// Called with a pool's state after each event that changed it (before the strategies see
+    /// it): how a backtest follows prices without a second pass over the recording.
+    public var poolObserver: ((PoolSnapshot) -> Void)?
+
     public init(strategies: [Strategy], gate: RiskGate = RiskGate(severity: .high, blocks: 300), portfolio: PaperPortfolio? = nil) {
         self.strategies = strategies
         self.gate = gate
@@ -166,6 +170,7 @@ public final class Engine {
         default: break
         }
         if !blockStrategies.isEmpty { open[event.id.chainId]?.pools.insert(pool.address) }
+        poolObserver?(pool)
         portfolio?.mark(pool)
         for s in strategies where s.plugin.eventKinds.contains(event.payload.kind) {
             guard s.pools.isEmpty || s.pools.contains(pool.address) else { continue }

@@ -1,6 +1,7 @@
 import Foundation
 public import SigilChain
 import SigilCore
+public import SigilPluginAPI
 import SigilFeeds
 public import SigilModels
 
@@ -55,14 +56,15 @@ public struct ReplayRun {
     /// a second and at the end. A replay starts afresh: the feed's journal and checkpoint from
     /// an earlier run are set aside first (its stored outputs stay, and each is stored once).
     /// `shouldStop` is polled between frames; when it says so, what was processed is committed
-    /// and the run ends early.
+    /// and the run ends early. `observer` sees every pool's state after each event that changed it.
     public static func run(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
-                           shouldStop: () -> Bool = { false },
+                           shouldStop: () -> Bool = { false }, observer: ((PoolSnapshot) -> Void)? = nil,
                            status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
         let feeds = config.feeds.compactMap(\.replay)
         for f in feeds { try store.forget(feed: f.name) }
         let runner = try LiveRunner(config: config, models: models, store: store)
         _ = try runner.restore()
+        runner.engine.poolObserver = observer  // after the restore, which builds the engine afresh
         let start = ContinuousClock.now
         var lastStatus = start
         var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false

@@ -3,6 +3,7 @@ public import ServiceLifecycle
 public import SigilModels
 import Synchronization
 import SigilCore
+public import SigilPluginAPI
 
 /// `sigil run` on replay feeds as a swift-service-lifecycle `Service`: it builds the engine and
 /// the output store inside `run()`, plays every recording, and on graceful shutdown (SIGINT or
@@ -26,17 +27,21 @@ public struct ReplayService: Service {
     let models: [String: NeuralModel]
     let status: @Sendable (ReplayRun.Summary) -> Void
     let onReady: @Sendable (_ strategies: Int) -> Void
+    let observer: (@Sendable (PoolSnapshot) -> Void)?
     public let outcome: OutcomeBox
 
     /// `onReady` is called once the engine and the store are open, inside the service group
-    /// (so its signal handling is in place).
+    /// (so its signal handling is in place). `observer` sees every pool's state after each
+    /// event that changed it (`ReplayRun.run`).
     public init(config: SigilConfig, models: [String: NeuralModel], outcome: OutcomeBox,
                 onReady: @escaping @Sendable (_ strategies: Int) -> Void = { _ in },
+                observer: (@Sendable (PoolSnapshot) -> Void)? = nil,
                 status: @escaping @Sendable (ReplayRun.Summary) -> Void) {
         self.config = config
         self.models = models
         self.outcome = outcome
         self.onReady = onReady
+        self.observer = observer
         self.status = status
     }
 
@@ -44,13 +49,13 @@ public struct ReplayService: Service {
         // The replay is synchronous work (decoding, SQLite commits): it runs on a thread of its
         // own, and a graceful shutdown reaches it through a flag polled between frames.
         let stop = StopFlag()
-        let (config, models, status, onReady) = (config, models, status, onReady)
+        let (config, models, status, onReady, observer) = (config, models, status, onReady, observer)
         let done = try await withGracefulShutdownHandler {
             try await OffPool.run { () throws -> Outcome in
                 let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
                 onReady(config.strategies.count)
                 let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
-                                                          shouldStop: { stop.isSet }, status: status)
+                                                          shouldStop: { stop.isSet }, observer: observer, status: status)
                 try store.close()
                 let engine = runner.engine
                 let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }

@@ -17,8 +17,10 @@ struct BacktestCommand: AsyncParsableCommand {
             The run is `sigil run` itself (same runner, plugins, risk gate and paper portfolio) with the feeds replaced by \
             the recordings and the outputs written afresh into the report directory. With --labels, each strategy whose \
             plugin detects a kind of fraud is scored: precision, recall, F1, the account it named, false alarms per \
-            10,000 events, its misses and false alarms. Writes report.json (every figure), report.html (self-contained) \
-            and the charts as SVG.
+            10,000 events, its misses and false alarms. Every other strategy's signals are traded on paper over the last \
+            folds of the run (hit rate, PnL, Sharpe, maximum drawdown, turnover) beside buy-and-hold; a strategy that uses \
+            a model is also run walk-forward: before each fold its model is retrained on the earlier blocks only and the \
+            whole configuration run again. Writes report.json (every figure), report.html (self-contained) and the charts as SVG.
             """
     )
 
@@ -34,6 +36,13 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "Where the report and the run's outputs go.")
     var report: String = "out/backtest"
 
+    @Option(help: "Folds of the walk-forward (2–20): signals are judged on all but the first, models retrained before each.")
+    var folds: Int = 4
+
+    func validate() throws {
+        guard (2...20).contains(folds) else { throw ValidationError("--folds takes 2…20") }
+    }
+
     func run() async throws {
         let loaded: SigilConfig
         do { loaded = try ConfigLoader.load(path: config, components: .bundled) } catch { throw fail("\(error)") }
@@ -46,15 +55,29 @@ struct BacktestCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let progress = ProgressLine(total: enabled.feeds.compactMap { $0.replay.map { ReplayFrames.expected(for: $0.path) } }.reduce(0, +))
         let box = ReplayService.OutcomeBox()
-        let service = ReplayService(config: enabled, models: gate.verified, outcome: box) { s in
+        let tape = PriceTape()
+        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, observer: { tape.record($0) }) { s in
             progress.show(done: s.frames, detail: "block \(s.lastBlock), \(s.events) events, \(s.outputs) outputs")
         }
         do { try await RunCommand.runUntilDone(service, logger) } catch { throw fail("\(error)") }
         progress.finish()
         guard let outcome = box.outcome else { throw fail("the run ended without a result") }
+        let cuts = Backtest.folds(tape, count: folds) ?? []
+        var walkForward: (folds: [WalkForward.Fold], signals: [SignalRecord]) = ([], [])
+        if Backtest.hasModelStrategies(enabled), cuts.count >= 3, !outcome.summary.stoppedEarly {
+            let (verified, dir, count) = (gate.verified, report + "/walk-forward", folds)
+            do {
+                walkForward = try await OffPool.run {
+                    try WalkForward.run(config: enabled, verified: verified, first: cuts[0], last: cuts[cuts.count - 1] - 1, folds: count,
+                                        dir: dir) { progress.note($0) }
+                }
+            } catch { throw fail("walk-forward: \(error)") }
+            progress.finish()
+        }
         let result: BacktestReport
         do {
-            result = try Backtest.report(config: enabled, summary: outcome.summary, labels: truth, labelsPath: labels)
+            result = try Backtest.report(config: enabled, summary: outcome.summary, labels: truth, labelsPath: labels,
+                                         tape: tape, cuts: cuts, walkForward: walkForward)
             try result.write(to: report)
         } catch { throw fail("\(error)") }
         let s = outcome.summary
@@ -71,6 +94,17 @@ struct BacktestCommand: AsyncParsableCommand {
             let cells = ["\(d.alerts)", "\(d.scenarios)", "\(d.found)", "\(d.falsePositives)", f(d.precision), f(d.recall), f(d.f1),
                          "\(d.responsibleCorrect)/\(d.responsibleChecked)", String(format: "%.2f", d.falseAlarmsPer10kEvents)]
             RunCommand.say(pad(d.strategy, 16, left: true) + cells.map { pad($0, 12) }.joined())
+        }
+        if let sec = result.signals {
+            RunCommand.say("signals on blocks \(sec.testFrom)–\(sec.testUntil - 1), \(sec.pools.count) pool(s)\(sec.folds.isEmpty ? "" : ", \(sec.folds.count) walk-forward folds"):")
+            let head = ["signals", "executed", "hit rate", "PnL", "Sharpe", "max DD", "turnover"]
+            RunCommand.say(pad("strategy", 26, left: true) + head.map { pad($0, 10) }.joined())
+            for r in sec.strategies {
+                let cells = ["\(r.signals)", "\(r.executed)", f(r.hitRate), String(format: "%+.2f%%", r.pnl * 100),
+                             r.sharpe.map { String(format: "%.2f", $0) } ?? "–", String(format: "%.2f%%", r.maxDrawdown * 100),
+                             String(format: "%.1f×", r.turnover)]
+                RunCommand.say(pad(r.strategy, 26, left: true) + cells.map { pad($0, 10) }.joined())
+            }
         }
         RunCommand.say("report: \(report)/report.html, \(report)/report.json")
     }
@@ -111,6 +145,12 @@ final class ProgressLine: Sendable {
         let filled = Int(share * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         FileHandle.standardOutput.write(Data("\r[\(bar)] \(total > 0 ? "\(Int(share * 100))%" : "\(done) frames") \(detail)\u{1B}[K".utf8))
+    }
+
+    /// Shows a line of text in place of the bar.
+    func note(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardOutput.write(Data("\r\(text)\u{1B}[K".utf8))
     }
 
     func finish() {

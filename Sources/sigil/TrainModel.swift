@@ -29,7 +29,7 @@ struct TrainModel: ParsableCommand {
     var plugin: String = "model-signal"
 
     @Option(help: "Label horizon: the price this many swaps later.")
-    var horizon: Int = 8
+    var horizon: Int = Dataset.defaultHorizon
 
     @Option(help: "Maximum epochs.")
     var epochs: Int = 400

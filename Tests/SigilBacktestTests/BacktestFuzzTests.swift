@@ -23,11 +23,14 @@ import Testing
 
     @Test func outputsLines() async throws {
         let line = #"{"alert":{"addresses":["0xaa"],"alertId":"A","description":"d","labels":[],"metadata":{"responsible":"0xaa"},"name":"n","pool":"0xp","severity":"high","type":"scam"},"event":{"blockHash":"0x1","blockNumber":7,"chainId":1,"logIndex":0,"transactionHash":"0xt"},"key":"k","plugin":"p","strategy":"s","type":"alert"}"#
-        let corpus = [Array((line + "\n" + #"{"type":"retraction","key":"r","retracts":"k"}"# + "\n" + line).utf8)]
+        let signal = #"{"event":{"blockHash":"0x1","blockNumber":9,"chainId":1,"logIndex":2,"transactionHash":"0xt"},"key":"q","plugin":"model-signal","signal":{"confidence":0.6,"metadata":{},"model":{"id":"m","version":1,"weightsHash":"0x72"},"pool":"0xp","side":"buy","vetoed":false},"strategy":"s","type":"signal"}"#
+        let corpus = [Array((line + "\n" + #"{"type":"retraction","key":"r","retracts":"k"}"# + "\n" + line + "\n" + signal).utf8)]
         let r = await Fuzz.run("outputs.jsonl", corpus: corpus, cases: Fuzz.cases(default: 5_000),
                                dictionary: ["null", "\n", "\"retraction\"", "-1", "1e999"]) { input in
             do {
-                _ = try AlertRecord.parse(String(decoding: input, as: UTF8.self), path: "o.jsonl")
+                let text = String(decoding: input, as: UTF8.self)
+                _ = try AlertRecord.parse(text, path: "o.jsonl")
+                _ = try SignalRecord.parse(text, path: "o.jsonl")
                 return true
             } catch let e as BacktestError {
                 #expect(e.description.hasPrefix("o.jsonl:"))
