@@ -40,10 +40,15 @@ public struct BacktestReport: Codable, Sendable {
         self.timeline = timeline
     }
 
-    public func json() throws -> Data {
+    public func json() throws -> Data { try Self.encoder().encode(self) }
+
+    /// How report.json is written: sorted keys; prices come from outside, so a figure they drove
+    /// to infinity is written as a string, not a failure.
+    public static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(self)
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
     }
 
     /// Writes report.json, report.html and the charts into `dir` (created if missing).

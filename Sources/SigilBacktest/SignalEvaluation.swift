@@ -116,7 +116,8 @@ public struct SignalEvaluation: Sendable {
             var r = 0.0
             for p in 0..<n where position[p] != 0 {
                 let a = prices[p][t - 1], b = prices[p][t]
-                if a > 0 { r += position[p] * (b / a - 1) / Double(n) }
+                // A pool's one-step move is taken as at most ×1001 (prices come from outside).
+                if a > 0, case let move = b / a - 1, move.isFinite { r += position[p] * min(move, 1_000) / Double(n) }
             }
             if !holdAll { r -= applySignals(through: grid[t]) }
             r = max(r, -1)

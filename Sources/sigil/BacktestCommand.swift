@@ -64,6 +64,7 @@ struct BacktestCommand: AsyncParsableCommand {
         guard let outcome = box.outcome else { throw fail("the run ended without a result") }
         let cuts = Backtest.folds(tape, count: folds) ?? []
         var walkForward: (folds: [WalkForward.Fold], signals: [SignalRecord]) = ([], [])
+        let foldStart = ContinuousClock.now
         if Backtest.hasModelStrategies(enabled), cuts.count >= 3, !outcome.summary.stoppedEarly {
             let (verified, dir, count) = (gate.verified, report + "/walk-forward", folds)
             do {
@@ -74,6 +75,7 @@ struct BacktestCommand: AsyncParsableCommand {
             } catch { throw fail("walk-forward: \(error)") }
             progress.finish()
         }
+        let foldSeconds = (ContinuousClock.now - foldStart).secondsValue
         let result: BacktestReport
         do {
             result = try Backtest.report(config: enabled, summary: outcome.summary, labels: truth, labelsPath: labels,
@@ -96,6 +98,9 @@ struct BacktestCommand: AsyncParsableCommand {
             RunCommand.say(pad(d.strategy, 16, left: true) + cells.map { pad($0, 12) }.joined())
         }
         if let sec = result.signals {
+            if !sec.folds.isEmpty {
+                RunCommand.say(String(format: "walk-forward: %d folds trained and run in %.1f s", sec.folds.count, foldSeconds))
+            }
             RunCommand.say("signals on blocks \(sec.testFrom)–\(sec.testUntil - 1), \(sec.pools.count) pool(s)\(sec.folds.isEmpty ? "" : ", \(sec.folds.count) walk-forward folds"):")
             let head = ["signals", "executed", "hit rate", "PnL", "Sharpe", "max DD", "turnover"]
             RunCommand.say(pad("strategy", 26, left: true) + head.map { pad($0, 10) }.joined())

@@ -87,4 +87,44 @@ import Testing
         #expect(SignalEvaluation(tape: Self.tape().series, start: 14, end: 14) == nil)
         #expect(SignalEvaluation(tape: [:], start: 0, end: 100) == nil)
     }
+
+    /// Random tapes and signals of hostile shape (extreme prices, blocks near the top of the
+    /// range, unknown pools, any sides): figures or nil, never a trap, and a report that encodes.
+    @Test func hostileTapesAndSignals() throws {
+        var rng = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["SIGIL_FUZZ_SEED"] ?? "1") ?? 1)
+        let cases = Fuzz.cases(default: 300)
+        for _ in 0..<cases {
+            let t = PriceTape()
+            let base: UInt64 = rng.next() % 2 == 0 ? 0 : UInt64.max - 2_000
+            var addresses: [Address] = []
+            for k in 0..<(1 + Int(rng.next() % 4)) { addresses.append(BlockBuilder.address(UInt8(0x10 + k))) }
+            for _ in 0..<Int(rng.next() % 200) {
+                let a = addresses[Int(rng.next() % UInt64(addresses.count))]
+                var p = PoolSnapshot(address: a, dex: .uniswapV2)
+                p.reserve0 = UInt256(l0: rng.next() % 3, l1: rng.next() % 2 == 0 ? 0 : rng.next(), l2: 0, l3: 0)
+                p.reserve1 = UInt256(l0: rng.next(), l1: 0, l2: 0, l3: rng.next() % 2 == 0 ? 0 : rng.next())
+                p.lastBlock = base + rng.next() % 1_000
+                t.record(p)
+                // A V3 price from any sqrtPrice.
+                var v3 = PoolSnapshot(address: a, dex: .uniswapV3)
+                v3.sqrtPriceX96 = UInt256(l0: rng.next(), l1: rng.next(), l2: rng.next() % 4, l3: 0)
+                v3.lastBlock = p.lastBlock
+                t.record(v3)
+            }
+            let signals = (0..<Int(rng.next() % 50)).map { i in
+                SignalRecord(key: "\(i)", strategy: "s", side: rng.next() % 2 == 0 ? "buy" : "sell",
+                             pool: "\(addresses[Int(rng.next() % UInt64(addresses.count))])".lowercased(),
+                             block: base + rng.next() % 1_200, vetoed: rng.next() % 5 == 0, modelHash: nil)
+            }
+            guard let span = t.span else { continue }
+            let cuts = WalkForward.boundaries(first: span.lowerBound, last: span.upperBound, folds: 1 + Int(rng.next() % 6))
+            guard cuts.count >= 2, let e = SignalEvaluation(tape: t.series, start: cuts[cuts.count > 2 ? 1 : 0], end: cuts[cuts.count - 1],
+                                                          horizon: rng.next() % 2 == 0 ? 10 : .max) else { continue }
+            let rows = [e.buyAndHold(), e.evaluate(strategy: "s", role: "baseline", signals: signals)]
+            for r in rows {
+                #expect(r.executed <= r.signals && r.hits <= r.judged && r.maxDrawdown >= 0)
+            }
+            _ = try BacktestReport.encoder().encode(rows)
+        }
+    }
 }
