@@ -49,11 +49,12 @@ devnet: setup
 scenarios: setup
 	$(PY) -m sigiltools.scenarios --seed $(SEED) --out data/replay
 
-## make scenario-sets: regenerate the labelled tuning and reporting sets (data/scenarios/), each
-## from its own seed and parameter ranges (tools/sigiltools/scenario_sets.py)
+## make scenario-sets: regenerate the labelled tuning and reporting sets and the clean set
+## (data/scenarios/), each from its own seed and parameter ranges (tools/sigiltools/scenario_sets.py)
 scenario-sets: setup
 	$(PY) -m sigiltools.scenario_sets --set tuning
 	$(PY) -m sigiltools.scenario_sets --set reporting
+	$(PY) -m sigiltools.scenario_sets --set clean
 
 ## make backtest: every detector and signal strategy on the reporting set and on the bundled
 ## recording (out/backtest/, out/backtest-bundled/): detectors scored against their labels,
@@ -66,13 +67,17 @@ backtest: release
 	for r in backtest backtest-bundled; do for c in detectors alerts-timeline equity price-signals; do \
 		rsvg-convert -b white out/$$r/$$c.svg -o docs/backtest/$$r-$$c.png; done; done
 
-## make models: train the bundled model-signal models on the bundled data and publish their
-## hashes to a devnet registry, writing models/registry-snapshot.json
+## make models: train the bundled model-signal models on the bundled data and the anomaly-model
+## autoencoder on the clean scenario set (ordinary flow only), and publish their hashes to a
+## devnet registry, writing models/registry-snapshot.json
 models: release
 	.build/release/sigil train-model --data data/replay/sigil-scenarios.jsonl.gz --arch logistic --seed 1 --out models/model-signal-logistic.safetensors
 	.build/release/sigil train-model --data data/replay/sigil-scenarios.jsonl.gz --arch mlp --hidden 8 --seed 1 --out models/model-signal-mlp.safetensors
+	.build/release/sigil train-model --data data/scenarios/clean/sigil-scenarios.jsonl.gz --plugin anomaly-model --arch autoencoder \
+		--hidden 3 --epochs 3000 --seed 1 --out models/anomaly-model.safetensors
 	$(PY) -m sigiltools.registry_snapshot --out models/registry-snapshot.json \
-		sigil/model-signal=models/model-signal-logistic.safetensors sigil/model-signal-mlp=models/model-signal-mlp.safetensors
+		sigil/model-signal=models/model-signal-logistic.safetensors sigil/model-signal-mlp=models/model-signal-mlp.safetensors \
+		sigil/anomaly-model=models/anomaly-model.safetensors
 
 ## make contracts: recompile contracts/*.vy into contracts/build/
 contracts: setup

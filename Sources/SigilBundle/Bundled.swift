@@ -1,3 +1,4 @@
+import AnomalyModel
 import DumpWatch
 import HoneypotWatch
 import MeanReversion
@@ -17,6 +18,7 @@ public import SigilRuntime
 extension Components {
     public static let bundled = Components(
         plugins: PluginRegistry([
+            AnomalyModel.self,
             DumpWatch.self,
             HoneypotWatch.self,
             MeanReversion.self,

@@ -14,6 +14,12 @@ public struct Dataset: Sendable {
     public var labels: [Float]
     public var rows: Int { labels.count }
 
+    public init(featureNames: [String], features: [Float], labels: [Float]) {
+        self.featureNames = featureNames
+        self.features = features
+        self.labels = labels
+    }
+
     /// The label horizon `sigil train-model` uses unless told otherwise (swaps ahead).
     public static let defaultHorizon = 8
 

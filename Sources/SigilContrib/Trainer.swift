@@ -3,12 +3,13 @@ import SigilCore
 public import SigilModels
 
 /// Trains a logistic regression or a one-hidden-layer MLP (tanh) with a sigmoid output on
-/// binary cross-entropy: full-batch Adam with weight decay, keeping the weights of the best
-/// validation loss (early stopping). Deterministic: the same data, options and seed give
-/// byte-identical files.
+/// binary cross-entropy, or an autoencoder (tanh bottleneck, linear output) on the squared error
+/// of reconstructing its standardised input (labels unused): full-batch Adam with weight decay,
+/// keeping the weights of the best validation loss (early stopping). Deterministic: the same
+/// data, options and seed give byte-identical files.
 public enum Trainer {
     public struct Options: Sendable {
-        public enum Architecture: String, Sendable, CaseIterable { case logistic, mlp }
+        public enum Architecture: String, Sendable, CaseIterable { case logistic, mlp, autoencoder }
         public var architecture: Architecture = .logistic
         public var hidden = 8
         public var epochs = 400
@@ -28,12 +29,17 @@ public enum Trainer {
         public var trainLoss = 0.0, validationLoss = 0.0, trainAccuracy = 0.0, validationAccuracy = 0.0
         /// The share of "up" labels in validation (the accuracy of always guessing up).
         public var validationBaseRate = 0.0
+        /// An autoencoder's anomaly scores on the validation rows: 99th and 99.9th percentiles
+        /// and the largest (what a threshold is read against).
+        public var validationScoreP99 = 0.0, validationScoreP999 = 0.0, validationScoreMax = 0.0
     }
 
     /// Parameters as flat arrays: W1 (h × n), b1 (h), W2 (1 × h), b2 (1); for logistic only W1 (1 × n), b1 (1).
     struct Params {
         var w: [[Double]]
         var b: [[Double]]
+        /// The last layer is linear (an autoencoder's reconstruction), not a sigmoid.
+        var linearOutput = false
     }
 
     public static func train(_ data: Dataset, _ o: Options) throws(ModelError) -> (model: [UInt8], report: Report) {
@@ -50,10 +56,15 @@ public enum Trainer {
         var x = [[Double]](repeating: [Double](repeating: 0, count: n), count: rows)
         for r in 0..<rows { for j in 0..<n { x[r][j] = (Double(data.features[r * n + j]) - mean[j]) / std[j] } }
         let y = data.labels.map(Double.init)
+        let auto = o.architecture == .autoencoder
 
         var rng = SplitMix64(seed: o.seed)
-        let sizes = o.architecture == .logistic ? [n, 1] : [n, o.hidden, 1]
-        var p = Params(w: [], b: [])
+        let sizes = switch o.architecture {
+        case .logistic: [n, 1]
+        case .mlp: [n, o.hidden, 1]
+        case .autoencoder: [n, o.hidden, n]
+        }
+        var p = Params(w: [], b: [], linearOutput: auto)
         for l in 0..<(sizes.count - 1) {
             let scale = 1 / Double(sizes[l]).squareRoot()
             p.w.append((0..<(sizes[l] * sizes[l + 1])).map { _ in (rng.unit() * 2 - 1) * scale })
@@ -66,7 +77,7 @@ public enum Trainer {
         while epoch < o.epochs {
             epoch += 1
             var g = Params(w: p.w.map { $0.map { _ in 0 } }, b: p.b.map { $0.map { _ in 0 } })
-            for r in 0..<split { backward(p, sizes, x[r], y[r], &g) }
+            for r in 0..<split { backward(p, sizes, x[r], auto ? x[r] : [y[r]], &g) }
             for l in 0..<g.w.count {
                 for k in 0..<g.w[l].count { g.w[l][k] = g.w[l][k] / Double(split) + o.weightDecay * p.w[l][k] }
                 for k in 0..<g.b[l].count { g.b[l][k] /= Double(split) }
@@ -84,7 +95,7 @@ public enum Trainer {
                     p.b[l][k] -= o.learningRate * (m.b[l][k] / c1) / ((v.b[l][k] / c2).squareRoot() + eps)
                 }
             }
-            let (valLoss, _) = evaluate(p, sizes, x, y, split..<rows)
+            let (valLoss, _) = evaluate(p, sizes, x, y, split..<rows, auto: auto)
             if valLoss < bestLoss - 1e-9 {
                 bestLoss = valLoss
                 best = p
@@ -98,16 +109,27 @@ public enum Trainer {
         report.validationRows = rows - split
         report.epochsRun = epoch
         report.bestEpoch = bestEpoch
-        (report.trainLoss, report.trainAccuracy) = evaluate(best, sizes, x, y, 0..<split)
-        (report.validationLoss, report.validationAccuracy) = evaluate(best, sizes, x, y, split..<rows)
-        report.validationBaseRate = y[split...].reduce(0, +) / Double(max(1, rows - split))
+        (report.trainLoss, report.trainAccuracy) = evaluate(best, sizes, x, y, 0..<split, auto: auto)
+        (report.validationLoss, report.validationAccuracy) = evaluate(best, sizes, x, y, split..<rows, auto: auto)
+        report.validationBaseRate = auto ? 0 : y[split...].reduce(0, +) / Double(max(1, rows - split))
+        if auto, rows > split {
+            let scores = (split..<rows).map { r in
+                zip(forward(best, sizes, x[r]).last!, x[r]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(n)
+            }.sorted()
+            func quantile(_ q: Double) -> Double { scores[min(scores.count - 1, Int(q * Double(scores.count)))] }
+            (report.validationScoreP99, report.validationScoreP999, report.validationScoreMax) = (quantile(0.99), quantile(0.999), scores.last!)
+        }
 
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for l in 0..<best.w.count {
             tensors.append(("layer\(l).weight", [sizes[l + 1], sizes[l]], best.w[l].map { Float($0) }))
             tensors.append(("layer\(l).bias", [sizes[l + 1]], best.b[l].map { Float($0) }))
         }
-        let acts = o.architecture == .logistic ? "sigmoid" : "tanh,sigmoid"
+        let acts = switch o.architecture {
+        case .logistic: "sigmoid"
+        case .mlp: "tanh,sigmoid"
+        case .autoencoder: "tanh,identity"
+        }
         let bytes = try Safetensors.encode(tensors, metadata: [
             "architecture": o.architecture.rawValue,
             "features": data.featureNames.joined(separator: ","),
@@ -119,7 +141,8 @@ public enum Trainer {
         return (bytes, report)
     }
 
-    /// Forward pass: the activations of every layer.
+    /// Forward pass: the activations of every layer (tanh, then a sigmoid or, for an
+    /// autoencoder, a linear output).
     static func forward(_ p: Params, _ sizes: [Int], _ x: [Double]) -> [[Double]] {
         var acts = [x]
         for l in 0..<p.w.count {
@@ -128,17 +151,19 @@ public enum Trainer {
             for o in 0..<sizes[l + 1] {
                 var s = p.b[l][o]
                 for i in 0..<sizes[l] { s += p.w[l][o * sizes[l] + i] * inp[i] }
-                out[o] = l == p.w.count - 1 ? 1 / (1 + exp(-s)) : tanh(s)
+                out[o] = l == p.w.count - 1 ? (p.linearOutput ? s : 1 / (1 + exp(-s))) : tanh(s)
             }
             acts.append(out)
         }
         return acts
     }
 
-    /// Adds the gradient of the cross-entropy of one row into `g`.
-    static func backward(_ p: Params, _ sizes: [Int], _ x: [Double], _ y: Double, _ g: inout Params) {
+    /// Adds the gradient of one row's loss into `g`: cross-entropy of a sigmoid output against
+    /// `target[0]`, or half the squared error of a linear output against `target`.
+    static func backward(_ p: Params, _ sizes: [Int], _ x: [Double], _ target: [Double], _ g: inout Params) {
         let acts = forward(p, sizes, x)
-        var delta = [acts[acts.count - 1][0] - y]  // sigmoid + cross-entropy
+        // Both losses have the same output gradient: output − target.
+        var delta = zip(acts[acts.count - 1], target).map { $0 - $1 }
         for l in stride(from: p.w.count - 1, through: 0, by: -1) {
             let inp = acts[l]
             var prev = [Double](repeating: 0, count: sizes[l])
@@ -153,9 +178,15 @@ public enum Trainer {
         }
     }
 
-    static func evaluate(_ p: Params, _ sizes: [Int], _ x: [[Double]], _ y: [Double], _ range: Range<Int>) -> (loss: Double, accuracy: Double) {
+    /// Mean loss and accuracy over `range` (an autoencoder: mean squared reconstruction error per
+    /// feature, accuracy 0).
+    static func evaluate(_ p: Params, _ sizes: [Int], _ x: [[Double]], _ y: [Double], _ range: Range<Int>, auto: Bool) -> (loss: Double, accuracy: Double) {
         guard !range.isEmpty else { return (0, 0) }
         var loss = 0.0, correct = 0
+        if auto {
+            for r in range { loss += zip(forward(p, sizes, x[r]).last!, x[r]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(x[r].count) }
+            return (loss / Double(range.count), 0)
+        }
         for r in range {
             let q = min(max(forward(p, sizes, x[r]).last![0], 1e-12), 1 - 1e-12)
             loss -= y[r] * log(q) + (1 - y[r]) * log(1 - q)

@@ -30,11 +30,7 @@ public enum ReplayFeed: FeedKind {
         /// The chain id: configured, or from manifest.json beside the recording.
         public func resolvedChainId() throws(FeedError) -> UInt64 {
             if let chainId { return chainId }
-            let manifest = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("manifest.json")
-            guard let bytes = try? InputFile.bytes(manifest.path, what: "manifest", limit: 1 << 20),
-                  let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-                  let id = (obj["chainId"] as? NSNumber)?.uint64Value
-            else {
+            guard let id = RecordingManifest.beside(path)?.chainId else {
                 throw FeedError(description: "feed \(name): no chain_id configured and no manifest.json with a chainId beside \(path)")
             }
             return id

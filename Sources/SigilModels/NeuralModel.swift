@@ -2,10 +2,12 @@ import Foundation
 public import SigilCore
 public import SigilPluginAPI
 
-/// A feed-forward model read from safetensors: logistic regression (one layer, sigmoid) or an
-/// MLP (several dense layers with their activations). The model card lives in `__metadata__`:
+/// A feed-forward model read from safetensors: logistic regression (one layer, sigmoid), an
+/// MLP (several dense layers with their activations), or an autoencoder (its last layer as wide
+/// as its input; its output per row is the mean squared error of reconstructing the
+/// standardised row: an anomaly score). The model card lives in `__metadata__`:
 ///
-/// - `architecture`: `logistic` or `mlp`
+/// - `architecture`: `logistic`, `mlp` or `autoencoder`
 /// - `features`: feature names in order, comma-separated
 /// - `activations`: one per layer, comma-separated (`relu`, `tanh`, `sigmoid`, `identity`)
 /// - `normalization.mean`, `normalization.std`: per-feature, comma-separated; inputs are
@@ -24,8 +26,8 @@ public struct NeuralModel: PredictiveModel {
     public init(safetensors bytes: [UInt8], reference: ModelReference) throws(ModelError) {
         let st = try Safetensors(bytes: bytes)
         let meta = st.metadata
-        guard let arch = meta["architecture"], ["logistic", "mlp"].contains(arch) else {
-            throw ModelError("model card: architecture must be logistic or mlp, not \(meta["architecture"] ?? "missing")")
+        guard let arch = meta["architecture"], ["logistic", "mlp", "autoencoder"].contains(arch) else {
+            throw ModelError("model card: architecture must be logistic, mlp or autoencoder, not \(meta["architecture"] ?? "missing")")
         }
         guard let features = meta["features"]?.split(separator: ",").map(String.init), !features.isEmpty else {
             throw ModelError("model card: no features")
@@ -48,8 +50,14 @@ public struct NeuralModel: PredictiveModel {
         }
         guard !layers.isEmpty else { throw ModelError("no layer0.weight tensor") }
         guard layers.count == activations.count else { throw ModelError("model card names \(activations.count) activations for \(layers.count) layers") }
-        guard arch == "mlp" || layers.count == 1 else { throw ModelError("a logistic model has exactly one layer") }
-        guard layers.last!.outputs == 1 else { throw ModelError("the last layer must have one output") }
+        guard arch != "logistic" || layers.count == 1 else { throw ModelError("a logistic model has exactly one layer") }
+        if arch == "autoencoder" {
+            guard layers.last!.outputs == features.count else {
+                throw ModelError("an autoencoder's last layer must have one output per feature (\(features.count))")
+            }
+        } else {
+            guard layers.last!.outputs == 1 else { throw ModelError("the last layer must have one output") }
+        }
         func floats(_ key: String) throws(ModelError) -> [Float] {
             guard let text = meta[key] else { throw ModelError("model card: no \(key)") }
             let v = text.split(separator: ",").compactMap { Float(String($0)) }
@@ -72,8 +80,14 @@ public struct NeuralModel: PredictiveModel {
         for r in 0..<rows {
             for j in 0..<n { x[r * n + j] = (x[r * n + j] - mean[j]) / std[j] }
         }
+        let input = x
         for layer in layers { x = try layer.forward(x, rows: rows) }
-        return x
+        guard architecture == "autoencoder" else { return x }
+        return (0..<rows).map { r in
+            var e: Float = 0
+            for j in 0..<n { let d = x[r * n + j] - input[r * n + j]; e += d * d }
+            return e / Float(n)
+        }
     }
 
     /// Streams `path` through SHA-256 first: a file that does not match `entry` is refused having

@@ -106,10 +106,3 @@ public struct TransactionActivity: Sendable {
         liquidityPools = liquidity
     }
 }
-
-extension ClosedBlock {
-    /// The block's transactions in order, each read as `TransactionActivity`.
-    public var activity: [TransactionActivity] {
-        transactions.map { TransactionActivity(hash: $0.hash, index: $0.index, events: $0.events) }
-    }
-}

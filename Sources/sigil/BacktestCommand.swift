@@ -53,7 +53,7 @@ struct BacktestCommand: AsyncParsableCommand {
         let (gate, enabled) = try await RunCommand.verifyModels(cfg, command: "backtest")
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
-        let progress = ProgressLine(total: enabled.feeds.compactMap { $0.replay.map { ReplayFrames.expected(for: $0.path) } }.reduce(0, +))
+        let progress = ProgressLine(total: enabled.feeds.compactMap { $0.replay.map { RecordingManifest.frames(of: $0.path) } }.reduce(0, +))
         let box = ReplayService.OutcomeBox()
         let tape = PriceTape()
         let service = ReplayService(config: enabled, models: gate.verified, outcome: box, observer: { tape.record($0) }) { s in
@@ -117,19 +117,6 @@ struct BacktestCommand: AsyncParsableCommand {
     func fail(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("sigil backtest: \(message)\n".utf8))
         return ExitCode(2)
-    }
-}
-
-/// How many frames a recording holds, from the manifest beside it (0 when unknown).
-enum ReplayFrames {
-    static func expected(for path: String) -> Int {
-        let manifest = (path as NSString).deletingLastPathComponent + "/manifest.json"
-        guard let data = FileManager.default.contents(atPath: manifest), data.count < 16 << 20,
-              let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let files = top["files"] as? [String: Any],
-              let entry = files[(path as NSString).lastPathComponent] as? [String: Any],
-              let frames = entry["frames"] as? Int else { return 0 }
-        return max(frames, 0)
     }
 }
 

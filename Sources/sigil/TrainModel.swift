@@ -9,7 +9,7 @@ import SigilRuntime
 struct TrainModel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-model",
-        abstract: "Train a model-signal model (logistic or MLP) on recorded feed data.",
+        abstract: "Train a plugin's model (logistic, MLP or autoencoder) on recorded feed data.",
         discussion: "Deterministic: the same data, options and seed write a byte-identical file."
     )
 
@@ -19,7 +19,7 @@ struct TrainModel: ParsableCommand {
     @Option(help: "Where to write the model (.safetensors).")
     var out: String
 
-    @Option(help: "logistic or mlp.")
+    @Option(help: "logistic or mlp (classifiers of the plugin's label), or autoencoder (an anomaly score: trained on ordinary flow).")
     var arch: Trainer.Options.Architecture = .logistic
 
     @Option(help: "Hidden units (mlp).")
@@ -58,7 +58,12 @@ struct TrainModel: ParsableCommand {
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: out))
         print("\(out): \(arch.rawValue), \(dataset.rows) rows (\(r.trainRows) train, \(r.validationRows) validation), best epoch \(r.bestEpoch) of \(r.epochsRun)")
-        print(String(format: "  loss train %.4f validation %.4f; accuracy train %.3f validation %.3f (always-up %.3f)",
-                     r.trainLoss, r.validationLoss, r.trainAccuracy, r.validationAccuracy, r.validationBaseRate))
+        if arch == .autoencoder {
+            print(String(format: "  reconstruction error train %.4f validation %.4f; validation scores p99 %.2f, p99.9 %.2f, max %.2f",
+                         r.trainLoss, r.validationLoss, r.validationScoreP99, r.validationScoreP999, r.validationScoreMax))
+        } else {
+            print(String(format: "  loss train %.4f validation %.4f; accuracy train %.3f validation %.3f (always-up %.3f)",
+                         r.trainLoss, r.validationLoss, r.trainAccuracy, r.validationAccuracy, r.validationBaseRate))
+        }
     }
 }

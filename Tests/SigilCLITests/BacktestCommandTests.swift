@@ -75,8 +75,13 @@ import Testing
         let r = try await Peers.sigil(["backtest", Peers.root + "/examples/backtest.yaml", "--labels", set + "/labels.json", "--report", dir])
         #expect(r.status == 0, "\(r.err)")
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
-        #expect(report.detectors.map(\.strategy).sorted() == ["dump", "honeypot", "rug-pull", "sandwich", "wash-trade"])
-        for d in report.detectors {
+        #expect(report.detectors.map(\.strategy).sorted() == ["anomaly", "dump", "honeypot", "rug-pull", "sandwich", "wash-trade"])
+        // anomaly-model knows no fraud kind: it is held to the figures the README reports for
+        // it (precision 0.566, recall 0.800 on dumps and wash trades), not to the rules' bar.
+        let anomaly = try #require(report.detectors.first { $0.strategy == "anomaly" })
+        #expect(anomaly.scenarios == 10 && anomaly.found >= 8 && (anomaly.precision ?? 0) >= 0.5, "\(anomaly)")
+        #expect(anomaly.falseAlarmsPer10kEvents < 20, "\(anomaly)")
+        for d in report.detectors where d.strategy != "anomaly" {
             #expect(d.scenarios >= 4, "\(d.strategy): the reporting set holds several scenarios of each kind")
             #expect((d.precision ?? 0) >= 0.95, "\(d.strategy): precision \(d.precision ?? 0)")
             #expect((d.recall ?? 0) >= 0.90, "\(d.strategy): recall \(d.recall ?? 0)")

@@ -61,6 +61,13 @@ PROFILES = {
         "sale_share": (0.03, 0.20),
     },
 }
+# Ordinary flow only: every legitimate look-alike (at the widest ranges), no fraud, on later
+# price hours than any other recording (`offset` hourly bars after the start). What
+# `anomaly-model` learns "normal" from; never scored against.
+PROFILES["clean"] = dict(PROFILES["tuning"], seed=3301, steps=300, offset=1_300, counts={
+    "round_trip": 3, "around_other_pool": 3, "cross_pool_arbitrage": 3, "jit_liquidity": 3,
+    "legit_launch": 3, "tax_token": 2, "holder_sale": 3},
+    legit_tax_bps=(100, 800), trim_share=(0.03, 0.30), sale_share=(0.03, 0.20))
 
 
 class SetDriver(Driver):
@@ -539,7 +546,10 @@ def plan(d: SetDriver, steps: int) -> dict:
 def run(name: str, out_dir: str, steps: int | None):
     profile = PROFILES[name]
     steps = steps or profile["steps"]
-    btc = [p for p in prices.btc_hourly() if p[0] >= START][:steps]
+    offset = profile.get("offset", 0)
+    btc = [p for p in prices.btc_hourly() if p[0] >= START][offset:offset + steps]
+    if len(btc) < steps:
+        raise SystemExit(f"only {len(btc)} hourly bars from bar {offset} after {START:%Y-%m-%d}")
     eth_days = prices.eth_daily()
     t0 = time.time()
     with Devnet(seed=profile["seed"], genesis_timestamp=GENESIS_TIMESTAMP, block_time=BLOCK_TIME) as devnet:

@@ -65,6 +65,8 @@ public final class WashTradeWatch: StrategyPlugin {
         public var fundedBy: [Address: Address] = [:]
         /// Rings already alerted, per pool ("pool/responsible"); forgotten all at once past the bound.
         public var alerted: Set<String> = []
+        /// The block of the last sweep of every pool's trades (nil in older snapshots).
+        public var lastSweep: UInt64?
     }
 
     public var state = State()
@@ -114,7 +116,7 @@ public final class WashTradeWatch: StrategyPlugin {
                 touched[pool, default: []].insert(account)
             }
         }
-        prune(at: block.number)
+        prune(at: block.number, pools: touched.keys)
         var out: [PluginOutput] = []
         for pool in touched.keys.sorted() {
             var judged = Set<Address>()
@@ -127,12 +129,20 @@ public final class WashTradeWatch: StrategyPlugin {
         return out
     }
 
-    /// Drops trades older than the window, and the pools with none left (or the stalest past the bound).
-    func prune(at block: UInt64) {
+    /// Drops the trades of `pools` older than the window — and once a window, every pool's,
+    /// with the pools that have none left — and the stalest pools past the bound.
+    func prune(at block: UInt64, pools: some Collection<Address>) {
         let oldest = block.subtractingSaturated(window)
-        for (pool, list) in state.trades {
+        func sweep(_ pool: Address) {
+            guard let list = state.trades[pool], let first = list.first, first.block < oldest else { return }
             let kept = list.filter { $0.block >= oldest }
             state.trades[pool] = kept.isEmpty ? nil : kept
+        }
+        if let last = state.lastSweep, block >= last, block - last < max(window, 1) {
+            for pool in pools { sweep(pool) }
+        } else {
+            for pool in Array(state.trades.keys) { sweep(pool) }
+            state.lastSweep = block
         }
         if state.trades.count > Self.maxPools {
             let stale = state.trades.sorted { ($0.value.last?.block ?? 0) < ($1.value.last?.block ?? 0) }.prefix(state.trades.count - Self.maxPools)
