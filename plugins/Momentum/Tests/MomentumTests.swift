@@ -1,18 +1,12 @@
 import Momentum
 import SigilCore
 import SigilPluginAPI
+import SigilTestSupport
 import Testing
 
 /// `momentum` alone, on hand-made market states: no runtime, no peers.
 @Suite struct MomentumTests {
     static let coin = Address(hex: "0x00000000000000000000000000000000000000aa")!
-
-    static func trade(_ n: Int) -> MarketEvent {
-        let h = Hash32(bytes: [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 32))!
-        return MarketEvent(id: EventID(chainId: 1, blockHash: h, logIndex: 0, blockNumber: UInt64(n), transactionHash: h, transactionIndex: 0),
-                           emitter: coin, payload: .hlTrade(coin: "BTC", takerBuys: true, price: "1", size: "1", timeMs: UInt64(n), tid: UInt64(n),
-                                                          buyer: .zero, seller: .zero))
-    }
 
     static func plugin(lookback: Int64, threshold: Double, cooldown: Int64) throws -> Momentum {
         try Momentum(parameters: ParameterValues(["lookback": .int(lookback), "threshold": .double(threshold), "cooldown": .int(cooldown)]),
@@ -21,18 +15,10 @@ import Testing
 
     /// Feeds `prices` one trade at a time; returns the sides signalled, by trade index.
     static func run(_ p: Momentum, _ prices: [Double]) -> [Int: Signal.Side] {
-        var market = MarketSnapshot(venue: "hyperliquid", coin: "BTC", address: coin)
-        var out: [Int: Signal.Side] = [:]
-        for (i, price) in prices.enumerated() {
-            market.recentTrades.append(TradePoint(timeMs: UInt64(i), price: price, size: 1, takerBuys: true))
-            for o in p.handle(trade(i), market: market) {
-                if case .signal(let s) = o {
-                    #expect(s.pool == coin && s.model == nil && s.metadata["asset"] == "BTC" && (0...1).contains(s.confidence))
-                    out[i] = s.side
-                }
-            }
+        TradeTape.signals(coin: "BTC", market: coin, prices: prices) { p.handle($0, market: $1) }.mapValues { s in
+            #expect(s.pool == coin && s.model == nil && s.metadata["asset"] == "BTC" && (0...1).contains(s.confidence))
+            return s.side
         }
-        return out
     }
 
     @Test func aRiseBuysAFallSellsAndFlatSaysNothing() throws {
