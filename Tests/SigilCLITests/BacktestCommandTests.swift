@@ -72,7 +72,9 @@ import Testing
         let dir = try Fixtures.tempDir("backtest")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let set = Peers.root + "/data/scenarios/reporting"
-        let r = try await Peers.sigil(["backtest", Peers.root + "/examples/backtest.yaml", "--labels", set + "/labels.json", "--report", dir])
+        // Three folds (two retrained models), to keep the suite's load down; `make backtest` runs four.
+        let r = try await Peers.sigil(["backtest", Peers.root + "/examples/backtest.yaml", "--labels", set + "/labels.json", "--report", dir,
+                                       "--folds", "3"])
         #expect(r.status == 0, "\(r.err)")
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
         #expect(report.detectors.map(\.strategy).sorted() == ["anomaly", "dump", "honeypot", "rug-pull", "sandwich", "wash-trade"])
@@ -112,7 +114,7 @@ import Testing
             #expect(f.role == "buy-and-hold" || (f.signals > 0 && f.executed <= f.signals && f.hitRate != nil), "\(f.strategy) traded")
             #expect(stdout.contains(f.strategy))
         }
-        #expect(sec.folds.map(\.index) == [1, 2, 3])
+        #expect(sec.folds.map(\.index) == [1, 2])
         #expect(sec.folds.first?.testFrom == sec.testFrom && sec.folds.last?.testUntil == sec.testUntil)
         let registered = "0x723025ab7d052343a3846125493af06ba1c650bcced0358ee380bb4c5ee74b6d"
         var hashes = Set<String>()
