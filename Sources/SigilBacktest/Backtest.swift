@@ -33,7 +33,11 @@ public enum Backtest {
     }
 
     /// True when some strategy of `config` uses a model (and so is run walk-forward).
-    public static func hasModelStrategies(_ config: SigilConfig) -> Bool { config.strategies.contains { !$0.models.isEmpty } }
+    /// True when a signal strategy (a plugin that detects nothing) uses a model: the walk-forward
+    /// retrains those.
+    public static func hasModelStrategies(_ config: SigilConfig) -> Bool {
+        config.strategies.contains { !$0.models.isEmpty && (config.plugins.plugin(kind: $0.plugin)?.detects.isEmpty ?? false) }
+    }
 
     /// Scores the run's outputs: each strategy whose plugin detects some kind of fraud, against
     /// the labels (when given); every other strategy's signals on paper over the test period

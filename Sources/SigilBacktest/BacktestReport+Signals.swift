@@ -74,11 +74,13 @@ extension BacktestReport {
         if !sec.folds.isEmpty {
             s += "<p>Walk-forward: the model is retrained before each fold on the events of earlier blocks only, then the whole configuration "
             s += "is run again and the fold's signals kept.</p><table><tr><th>fold</th><th>trained on blocks before</th><th>tested on blocks</th>"
-            s += "<th>training rows</th><th>validation accuracy</th><th>always-up</th><th class=l>weights (sha-256)</th></tr>"
+            s += "<th class=l>model</th><th>training rows</th><th>validation accuracy</th><th>always-up</th><th class=l>weights (sha-256)</th></tr>"
             for f in sec.folds {
-                s += "<tr><td>\(f.index)</td><td>\(f.trainedBefore)</td><td>\(f.testFrom)–\(f.testUntil - 1)</td><td>\(f.trainingRows)</td>"
-                s += "<td>\(Self.fmt(f.validationAccuracy))</td><td>\(Self.fmt(f.validationBaseRate))</td>"
-                s += "<td class=l>\(f.weights.sorted { $0.key < $1.key }.map { "\(Self.esc($0.key)) <code>\(Self.esc(String($0.value.prefix(18))))…</code>" }.joined(separator: "<br>"))</td></tr>"
+                for (id, m) in f.models.sorted(by: { $0.key < $1.key }) {
+                    s += "<tr><td>\(f.index)</td><td>\(f.trainedBefore)</td><td>\(f.testFrom)–\(f.testUntil - 1)</td><td class=l>\(Self.esc(id))</td>"
+                    s += "<td>\(m.trainingRows)</td><td>\(Self.fmt(m.validationAccuracy))</td><td>\(Self.fmt(m.validationBaseRate))</td>"
+                    s += "<td class=l><code>\(Self.esc(String(m.weights.prefix(18))))…</code></td></tr>"
+                }
             }
             s += "</table>"
         }

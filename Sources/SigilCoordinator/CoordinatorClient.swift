@@ -6,6 +6,16 @@ import SigilChain
 public import SigilCore
 public import SigilContrib
 
+/// The coordinator client's connections. A submission may wait its turn at a busy coordinator
+/// for up to its 120 s deadline; in the shared client's pool (8 connections a host) the 9th of
+/// many concurrent requests would wait for a connection instead and fail after the 10 s connect
+/// timeout, so up to 256 requests to one coordinator each get their own connection.
+private let coordinatorHTTP: HTTPClient = {
+    var c = HTTPClient.Configuration()
+    c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: c)
+}()
+
 /// The contributor's side of the coordinator API: submit a package, read the verdicts.
 public struct CoordinatorClient: Sendable {
     public let baseURL: String
@@ -47,7 +57,7 @@ public struct CoordinatorClient: Sendable {
             req.headers.add(name: "Content-Type", value: "application/json")
             req.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(req, timeout: .seconds(120))
+        let response = try await coordinatorHTTP.execute(req, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         let data = Data(bytes.readableBytesView)
         guard response.status == .ok else {

@@ -66,4 +66,9 @@ public struct ParameterValues: Hashable, Sendable {
         guard case .string(let s)? = values[name] else { preconditionFailure("parameter \(name) is not declared as a string") }
         return s
     }
+
+    public func bool(_ name: String) -> Bool {
+        guard case .bool(let b)? = values[name] else { preconditionFailure("parameter \(name) is not declared as a bool") }
+        return b
+    }
 }

@@ -4,6 +4,9 @@ public import SigilCore
 public enum PluginOutput: Hashable, Sendable {
     case alert(Alert)
     case signal(Signal)
+    /// A question for the chain (an `eth_call` simulation) that the runtime answers through
+    /// `simulated(_:for:)` when `simulation:` names an RPC; dropped (and counted) otherwise.
+    case simulate(SimulationRequest)
 }
 
 /// A strategy plugin: it sees decoded market events with the state of the market they concern
@@ -51,6 +54,8 @@ public protocol StrategyPlugin: AnyObject {
     func handle(_ event: MarketEvent, token: TokenSnapshot) -> [PluginOutput]
     /// Judges a closed block as a whole (only called when `wantsBlocks`); default: nothing.
     func blockClosed(_ block: ClosedBlock) -> [PluginOutput]
+    /// The answer to a `.simulate` request, between two feed items; default: nothing.
+    func simulated(_ result: SimulationResult, for request: SimulationRequest) -> [PluginOutput]
     /// Replaces the model in `role` between two events (a newer verified version); false when
     /// the plugin cannot take this model.
     func replaceModel(role: String, with model: any PredictiveModel) -> Bool
@@ -81,6 +86,7 @@ extension StrategyPlugin {
     public func handle(_ event: MarketEvent, token: TokenSnapshot) -> [PluginOutput] { [] }
 
     public func blockClosed(_ block: ClosedBlock) -> [PluginOutput] { [] }
+    public func simulated(_ result: SimulationResult, for request: SimulationRequest) -> [PluginOutput] { [] }
 
     /// Replaces the model in `role` between two events (a newer verified version); returns false
     /// when the plugin cannot (the default), and the runtime then keeps the old one.

@@ -23,6 +23,8 @@ extension Engine {
         var offChainRecent: [EventID]?
         /// Strategy name → its plugin's state (JSON).
         var plugins: [String: Data]
+        /// Simulation requests not yet answered (absent in older snapshots).
+        var simulations: [PendingSimulation]?
     }
 
     static func encoder() -> JSONEncoder {
@@ -48,7 +50,8 @@ extension Engine {
         let snap = Snapshot(strategies: strategiesFingerprint, pools: book.pools, markets: markets.markets, tokens: tokens.tokens, vetoes: gate.vetoState,
                             portfolio: portfolio?.state,
                             seen: seen.filter { $0.chainId != chainId || $0.blockNumber > closed }, open: open, eventsProcessed: eventsProcessed,
-                            retractions: retractions, offChainEvents: offChainEvents, offChainRecent: offChainRing, plugins: plugins)
+                            retractions: retractions, offChainEvents: offChainEvents, offChainRecent: offChainRing, plugins: plugins,
+                            simulations: pendingSimulations)
         return try enc.encode(snap)
     }
 
@@ -78,6 +81,8 @@ extension Engine {
         offChainEvents = snap.offChainEvents
         offChainRecent = Array((snap.offChainRecent ?? []).suffix(Self.offChainDedupCapacity))
         offChainNext = 0
+        let waiting = Array((snap.simulations ?? []).prefix(Self.maxPendingSimulations))
+        if simulates { pendingSimulations = waiting } else { simulationsDropped += waiting.count }
     }
 }
 

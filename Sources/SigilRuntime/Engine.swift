@@ -50,6 +50,21 @@ public final class Engine {
     /// Off-chain event identities remembered for deduplication.
     public static let offChainDedupCapacity = 65_536
 
+    /// A plugin's `.simulate` request waiting for the runtime.
+    public struct PendingSimulation: Codable, Hashable, Sendable {
+        public var strategy: String
+        public var request: SimulationRequest
+    }
+
+    /// True when the runtime answers simulations (`simulation:` names an RPC); otherwise
+    /// requests are dropped and counted.
+    public var simulates = false
+    /// Requests not yet answered, oldest first (in the snapshot, so a restart answers them).
+    public internal(set) var pendingSimulations: [PendingSimulation] = []
+    /// Requests dropped: no simulation configured, or more than `maxPendingSimulations` waiting.
+    public internal(set) var simulationsDropped = 0
+    public static let maxPendingSimulations = 1_024
+
     /// Called with a pool's state after each event that changed it (before the strategies see
     /// it): how a backtest follows prices without a second pass over the recording.
     public var poolObserver: ((PoolSnapshot) -> Void)?
@@ -83,6 +98,7 @@ public final class Engine {
         }
         self.init(strategies: strategies, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks),
                   portfolio: portfolio)
+        simulates = config.simulation != nil
     }
 
     /// Hands a newer verified version of model `id` to every strategy using it; returns the
@@ -201,6 +217,7 @@ public final class Engine {
         switch o {
         case .alert(let a): a.pool
         case .signal(let s): s.pool
+        case .simulate(let r): r.pool
         }
     }
 
@@ -220,6 +237,27 @@ public final class Engine {
             if !vetoed, let pool, let fill = portfolio?.execute(sig, pool: pool) {
                 out.append(OutputRecord(strategy: s.name, plugin: s.kind, body: .fill(fill, side: sig.side)))
             }
+        case .simulate(let request):
+            guard simulates, pendingSimulations.count < Self.maxPendingSimulations else {
+                simulationsDropped += 1
+                return
+            }
+            pendingSimulations.append(PendingSimulation(strategy: s.name, request: request))
         }
+    }
+
+    /// Takes the waiting simulation requests (the runtime answers each with `deliver`).
+    public func takePendingSimulations() -> [PendingSimulation] {
+        defer { pendingSimulations = [] }
+        return pendingSimulations
+    }
+
+    /// Hands a simulation's answer to the strategy that asked; returns what it said, recorded
+    /// like any output (alerts reach the risk gate).
+    public func deliver(_ result: SimulationResult, for pending: PendingSimulation) -> [OutputRecord] {
+        guard let s = strategies.first(where: { $0.name == pending.strategy }) else { return [] }
+        var out: [OutputRecord] = []
+        for o in s.plugin.simulated(result, for: pending.request) { record(o, of: s, pool: book[pending.request.pool], into: &out) }
+        return out
     }
 }

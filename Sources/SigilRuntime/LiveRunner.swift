@@ -1,6 +1,6 @@
 import Foundation
 import SigilChain
-import SigilCore
+public import SigilCore
 public import SigilFeeds
 public import SigilModels
 
@@ -126,6 +126,7 @@ public final class LiveRunner {
 
     /// Handles one item from a feed and commits its effects.
     public func handle(_ item: FeedItem) throws {
+        defer { summary.simulationsDropped = engine.simulationsDropped }
         switch item {
         case .events(let feed, let events):
             var outputs: [OutputRecord] = []
@@ -218,6 +219,19 @@ public final class LiveRunner {
             }
             return "model \(id): version \(entry.version) REFUSED, version \(models[id]?.reference.version ?? 0) keeps running: \(reason)"
         }
+    }
+
+    /// Takes the simulation requests the strategies made and that wait for an answer.
+    public func takePendingSimulations() -> [Engine.PendingSimulation] { engine.takePendingSimulations() }
+
+    /// Hands a simulation's answer to the strategy that asked and stores what it said (between
+    /// two items, like a model update).
+    public func deliver(_ result: SimulationResult, for pending: Engine.PendingSimulation) throws {
+        summary.simulations += 1
+        let outputs = engine.deliver(result, for: pending)
+        guard !outputs.isEmpty else { return }
+        let stored = try store.store(outputs)
+        summary.tally(outputs, fresh: stored.count)
     }
 
     /// True when every named feed has closed `block`.

@@ -92,6 +92,21 @@ public struct LiveService: Service {
             feeds.append((feed, FeedResume(chain: resume[f.name], streams: try store.lastTrades(feed: f.name),
                                            tokens: runner.engine.tokens.pooled)))
         }
+        let probe = config.simulation.map {
+            HoneypotProbe(rpc: HTTPRPCClient(url: $0.rpc), weth: $0.weth, offerEth: $0.offerEth, timeout: .milliseconds(Int64($0.timeout * 1000)))
+        }
+        /// Answers the strategies' simulation requests (those a restored snapshot held, then
+        /// those each item raised), each answer stored before the next item is handled.
+        func answerSimulations() async throws {
+            guard let probe else { return }
+            for pending in runner.takePendingSimulations() {
+                let r = pending.request
+                let result = await probe.roundTrip(pool: r.pool, token: r.token, block: r.block)
+                logger.info("simulation for \(pending.strategy): \(r.kind.rawValue) of \(r.token) in \(r.pool) at block \(r.block): \(result.outcome.rawValue)\(result.reason.isEmpty ? "" : " (\(result.reason))")")
+                try await OffPool.run { try box.value.deliver(result, for: pending) }
+            }
+        }
+        try await answerSimulations()
         onReady(runner.engine.strategies.count, runner.rebuiltEvents)
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
         let credits = HandoffCredits(capacity: queueCapacity)
@@ -128,10 +143,13 @@ public struct LiveService: Service {
             }
             defer { group.cancelAll() }
             let names = feeds.filter { $0.feed.closesBlocks }.map(\.feed.name)
+            // A restart past the stop block has nothing left to do (no new block would come to end it).
+            if let stop = stopAtBlock, !names.isEmpty, runner.allClosed(through: stop, feeds: names) { return }
             for await input in inputs.cancelOnGracefulShutdown() {
                 switch input {
                 case .item(let item):
                     try await OffPool.run { try box.value.handle(item) }
+                    try await answerSimulations()
                     credits.release()
                     if let stop = stopAtBlock, case .blockClosed = item, runner.allClosed(through: stop, feeds: names) {
                         return

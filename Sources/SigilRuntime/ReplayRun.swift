@@ -27,6 +27,11 @@ public struct ReplayRun {
         public var signals: [String: Int] = [:]
         public var vetoed = 0
         public var fills = 0
+        /// Plugins' simulation requests answered (whatever the answer).
+        public var simulations = 0
+        /// Plugins' simulation requests not run (no `simulation:`, or too many waiting), since
+        /// the engine was last built.
+        public var simulationsDropped = 0
         public var lastBlock: UInt64 = 0
         public var seconds: Double = 0
         /// True when `shouldStop` ended the run before the recordings did.

@@ -121,6 +121,10 @@ struct RunCommand: AsyncParsableCommand {
                             100 * p.pnl / max(p.initial, 1e-9)))
         }
         Self.say("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
+        if summary.simulations > 0 { Self.say("  simulations answered (eth_call): \(summary.simulations)") }
+        if summary.simulationsDropped > 0 {
+            Self.say("  simulation requests not run: \(summary.simulationsDropped) (no 'simulation:' configured, or a replay)")
+        }
         if let cfg { Self.say("  outputs: \(cfg.sqlite), \(cfg.jsonl)") }
         for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { Self.say("  rejected \(reason.rawValue): \(n)") }
     }

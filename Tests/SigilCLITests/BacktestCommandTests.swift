@@ -121,6 +121,8 @@ import Testing
         for (i, fold) in sec.folds.enumerated() {
             #expect(fold.trainedBefore == fold.testFrom && fold.testFrom < fold.testUntil)
             if i > 0 { #expect(fold.trainingRows > sec.folds[i - 1].trainingRows, "an expanding window") }
+            // Only the signal strategy's model is retrained; anomaly-model (a detector) keeps its verified weights.
+            #expect(fold.weights.keys.sorted() == ["sigil/model-signal"], "\(fold.weights)")
             let weights = try #require(fold.weights["sigil/model-signal"])
             #expect(weights != registered && hashes.insert(weights).inserted, "each fold trains its own model")
             // The fold's run made its signals with the fold's weights.

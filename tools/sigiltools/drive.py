@@ -2,10 +2,15 @@
 
     python -m sigiltools.drive --rpc URL transfers --count N
     python -m sigiltools.drive --rpc URL publish '[[model, hash, uri, contributor], …]'
+    python -m sigiltools.drive --rpc URL honeypots [--buyers N] [--tax-bps B]
 
 `transfers` deploys a Token and sends N transfers, one block each; prints {"token", "txs",
 "blocks"}. `publish` deploys a ModelRegistry and publishes the entries; prints {"registry",
-"publisher", "logs"}.
+"publisher", "logs"}. `honeypots` deploys Uniswap V2 (real bytecode) and three tokens each in a
+V2 pair with WETH: a plain Token, a TaxToken taking `--tax-bps` of every sell, and an armed
+HoneypotToken; then N accounts buy each token, one buyer per block, and nobody sells; prints
+{"weth", "factory", "owner", "pairs": {plain, tax, honeypot}, "tokens": {…}, "first_block",
+"armed_block" (the block that set the tax and armed the trap), "last_block"}.
 """
 import argparse
 import json
@@ -47,6 +52,38 @@ def publish(rpc: HTTPRPC, entries: list) -> dict:
     return {"registry": registry.lower(), "publisher": publisher.address.lower(), "logs": logs}
 
 
+def honeypots(url: str, buyers: int, tax_bps: int) -> dict:
+    from .scenarios import Driver
+    from .traffic import _Node
+
+    d = Driver(_Node(url), seed=7)
+    first = int(d.rpc.call("eth_blockNumber"), 16) + 1
+    d.setup()
+    owner = d.wallets[5]
+    plain = d.new_token(owner, "Plain", "PLAIN", 18, 10**9 * 10**18)
+    tax = d.new_token(owner, "Taxed", "TAXED", 18, 10**9 * 10**18, kind="TaxToken")
+    honey = d.new_token(owner, "Honey Pot", "HONEY", 18, 10**9 * 10**18, kind="HoneypotToken")
+    pairs = {}
+    for name, token in (("plain", plain), ("tax", tax), ("honeypot", honey)):
+        d.approve_all(owner, token)
+        d.mine()
+        pairs[name] = d.v2_pool(owner, token, d.weth, 300_000_000 * 10**18, 40 * 10**18).address
+    d.send(owner, tax.address, tax.data("setSellTax", pairs["tax"], tax_bps), gas=100_000)
+    d.send(owner, honey.address, honey.data("setPool", pairs["honeypot"]), gas=100_000)
+    armed = d.mine()["number"]
+    takers = d.wallets[1:5] + d.wallets[6:]
+    if not 1 <= buyers <= len(takers):
+        raise SystemExit(f"--buyers must be between 1 and {len(takers)}")
+    for wallet in takers[:buyers]:
+        for token in (plain, tax, honey):
+            d.v2_swap(wallet, d.weth, token, 10**17)
+        d.mine()
+    return {"weth": d.weth.address.lower(), "factory": d.v2_factory.address.lower(), "owner": owner.address.lower(),
+            "pairs": {k: v.lower() for k, v in pairs.items()},
+            "tokens": {"plain": plain.address.lower(), "tax": tax.address.lower(), "honeypot": honey.address.lower()},
+            "first_block": first, "armed_block": armed, "last_block": int(d.rpc.call("eth_blockNumber"), 16)}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="drive")
     p.add_argument("--rpc", required=True)
@@ -55,9 +92,14 @@ def main(argv=None):
     t.add_argument("--count", type=int, default=3)
     pub = sub.add_parser("publish")
     pub.add_argument("entries", help="JSON list of [model id, weights hash, uri, contributor]")
+    hp = sub.add_parser("honeypots")
+    hp.add_argument("--buyers", type=int, default=6)
+    hp.add_argument("--tax-bps", type=int, default=3000)
     a = p.parse_args(argv)
     if a.cmd == "transfers":
         print(json.dumps(transfers(HTTPRPC(a.rpc), a.count)))
+    elif a.cmd == "honeypots":
+        print(json.dumps(honeypots(a.rpc, a.buyers, a.tax_bps)))
     else:
         print(json.dumps(publish(HTTPRPC(a.rpc), json.loads(a.entries))))
 

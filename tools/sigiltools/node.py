@@ -485,7 +485,7 @@ class Node:
 
 def revert_error(e: Reverted) -> RPCError:
     reason = str(e)
-    msg = "execution reverted" + (f": {reason}" if reason and not reason.startswith("0x") and reason != "b''" else "")
+    msg = "execution reverted" + (f": {reason}" if reason and not reason.startswith(("0x", "b'", "b\"")) else "")
     return RPCError(msg, data="0x" + e.data.hex(), code=3)
 
 

@@ -8,7 +8,7 @@ import Yams
 /// out-of-range value, a missing model file or an unknown plugin is a `ConfigError` naming
 /// the file, line and column.
 public enum ConfigLoader {
-    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs"]
+    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs", "simulation"]
     /// A configuration is a page of YAML; anything larger is not one.
     public static let maxConfigBytes = 1 << 20
 
@@ -159,7 +159,25 @@ public enum ConfigLoader {
                 guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw r.fail(n, "registry subscribe must be a ws:// or wss:// endpoint") }
                 config.followSubscription = url
             }
+            if let sn = top["simulation"] {
+                config.simulation = try simulation(sn, live: feeds.first?.isLive ?? false)
+            }
             return config
+        }
+
+        /// `simulation: {rpc: URL, weth: 0x…, timeout: S, offer_eth: X}`.
+        func simulation(_ node: Node, live: Bool) throws(ConfigError) -> SigilConfig.Simulation {
+            let m = try r.mapping(node, "simulation", keys: ["rpc", "weth", "timeout", "offer_eth"])
+            guard live else {
+                throw r.fail(node, "simulation runs eth_call against a live node at the block being judged; a replay's blocks are not on it (remove 'simulation' or use live feeds)")
+            }
+            guard let rpcNode = m["rpc"], let wethNode = m["weth"] else { throw r.fail(node, "simulation needs 'rpc' (an http:// or https:// endpoint) and 'weth' (the chain's WETH address)") }
+            let rpc = try r.string(rpcNode, "simulation rpc")
+            guard rpc.hasPrefix("http://") || rpc.hasPrefix("https://") else { throw r.fail(rpcNode, "simulation rpc must be an http:// or https:// endpoint") }
+            var s = SigilConfig.Simulation(rpc: rpc, weth: try r.address(wethNode, "simulation weth"))
+            if let t = m["timeout"] { s.timeout = try r.double(t, "simulation timeout (seconds)", in: 0.1...600) }
+            if let o = m["offer_eth"] { s.offerEth = try r.double(o, "simulation offer_eth", in: 1e-9...1e6) }
+            return s
         }
 
         /// `snapshot: FILE`, or `rpc: URL` with `address: 0x…`, from a registry mapping.

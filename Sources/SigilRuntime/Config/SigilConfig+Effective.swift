@@ -32,6 +32,11 @@ extension SigilConfig {
             out.append("portfolio: none")
         }
         out += ["outputs:", "  jsonl: \(outputs.jsonl)", "  sqlite: \(outputs.sqlite)"]
+        if let s = simulation {
+            out += ["simulation:", "  rpc: \(s.rpc)", "  weth: \"\(s.weth)\"", "  timeout: \(s.timeout)", "  offer_eth: \(s.offerEth)"]
+        } else {
+            out.append("simulation: none")
+        }
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -74,6 +74,18 @@ public struct SigilConfig: Sendable {
         public var tradeSize: Double
     }
 
+    /// Where plugins' `eth_call` simulations run (live feeds only).
+    public struct Simulation: Hashable, Sendable {
+        /// An HTTP JSON-RPC endpoint of a node that answers `eth_call` with state overrides.
+        public var rpc: String
+        /// The chain's WETH (the probe tests tokens paired with it).
+        public var weth: Address
+        /// Seconds a simulation may take before it counts as failed.
+        public var timeout: Double = 5
+        /// ETH offered to a probe's buy (it spends at most 1% of the pool's WETH of it).
+        public var offerEth: Double = 1
+    }
+
     public struct Outputs: Hashable, Sendable {
         public var jsonl: String
         public var sqlite: String
@@ -91,6 +103,8 @@ public struct SigilConfig: Sendable {
     /// The paper portfolio; nil: none.
     public var portfolio: Portfolio?
     public var outputs: Outputs
+    /// Where simulations run; nil: plugins' simulation requests are dropped (and counted).
+    public var simulation: Simulation?
     /// Seconds between two reads of the on-chain registry for models at `version: latest` (live runs).
     public var followInterval: Double = 5
     /// A websocket endpoint whose `ModelPublished` notifications make the follower look at once.

@@ -15,8 +15,16 @@ public import SigilPluginAPI
 ///
 /// Evidence: the token and pool, the deployer and privileged sellers, the buyers counted, the
 /// sells and transactions; for a tax, the measured rate, the amounts and the transaction.
-/// Limits: a sell that reverts leaves no log, so a sell-blocked token is found only once a
-/// privileged account sells; no `eth_call` simulation is made (plugins never touch the network).
+/// - **Confirmed by simulation** (when `simulation:` names an RPC and `simulate` is on): as soon
+///   as `min_buyers` bought and none sold for `min_hold_blocks`, the plugin asks the runtime for
+///   a round trip (`eth_call`: buy from the pool with WETH, sell straight back, against the state
+///   after that block). A sell that reverts, or a tax of `max_tax` or more either way, is a
+///   honeypot at once, before any privileged account sells; a round trip that sells back lowers
+///   a later sell-blocked alert to `medium` (no veto), with the simulation in its evidence.
+///
+/// Limits: a sell that reverts leaves no log, so without simulation a sell-blocked token is found
+/// only once a privileged account sells. Plugins never touch the network: the runtime runs the
+/// simulation and hands the answer back (`simulated`).
 public final class HoneypotWatch: StrategyPlugin {
     public static let kind = "honeypot-watch"
     public static let summary = "finds tokens their buyers cannot sell: only privileged accounts sell, or sells are taxed away"
@@ -27,6 +35,8 @@ public final class HoneypotWatch: StrategyPlugin {
         ParameterSpec("max_tax", .double(0.01...1), default: .double(0.25), help: "sell tax at or above which a token is a honeypot"),
         ParameterSpec("severity", .string(allowed: Alert.Severity.allCases.map(\.rawValue)), default: .string("critical"),
                       help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
+        ParameterSpec("simulate", .bool, default: .bool(true),
+                      help: "ask for an eth_call round trip of a suspect token (when simulation: names an RPC)"),
     ]
     public static let modelRoles: [String] = []
     public static let detects = ["honeypot"]
@@ -35,7 +45,7 @@ public final class HoneypotWatch: StrategyPlugin {
     static let maxTokens = 65_536, maxPrivileged = 64, maxBuyersKept = 1_024
 
     public let eventKinds: Set<String> = ["erc20.transfer", "v2.swap", "v3.swap", "v2.mint", "v2.burn", "v3.mint", "v3.burn"]
-    let minBuyers: Int, minHold: UInt64, maxTax: Double, severity: Alert.Severity
+    let minBuyers: Int, minHold: UInt64, maxTax: Double, severity: Alert.Severity, simulate: Bool
 
     /// What the plugin knows of one token.
     public struct TokenFacts: Codable, Sendable {
@@ -50,6 +60,12 @@ public final class HoneypotWatch: StrategyPlugin {
         public var sellers = 0
         public var lastBlock: UInt64 = 0
         public var alerted = false
+        /// The pool buyers last bought from, and that buy's event.
+        public var pool: Address?
+        public var lastBuy: EventID?
+        /// True once a simulation was asked for; its answer when it came.
+        public var simulationAsked: Bool?
+        public var simulation: SimulationResult?
     }
 
     public struct State: Codable, Sendable {
@@ -58,7 +74,9 @@ public final class HoneypotWatch: StrategyPlugin {
 
     public var state = State()
 
-    public init(minBuyers: Int = 5, minHoldBlocks: UInt64 = 5, maxTax: Double = 0.25, severity: Alert.Severity = .critical) {
+    public init(minBuyers: Int = 5, minHoldBlocks: UInt64 = 5, maxTax: Double = 0.25, severity: Alert.Severity = .critical,
+                simulate: Bool = true) {
+        self.simulate = simulate
         self.minBuyers = minBuyers
         minHold = minHoldBlocks
         self.maxTax = maxTax
@@ -67,13 +85,14 @@ public final class HoneypotWatch: StrategyPlugin {
 
     public convenience init(parameters v: ParameterValues, models: [String: any PredictiveModel] = [:]) {
         self.init(minBuyers: Int(v.int("min_buyers")), minHoldBlocks: UInt64(v.int("min_hold_blocks")), maxTax: v.double("max_tax"),
-                  severity: Alert.Severity(rawValue: v.string("severity")) ?? .critical)
+                  severity: Alert.Severity(rawValue: v.string("severity")) ?? .critical, simulate: v.bool("simulate"))
     }
 
     public func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] { [] }
 
     public func blockClosed(_ block: ClosedBlock) -> [PluginOutput] {
         var out: [PluginOutput] = []
+        var boughtTokens: Set<Address> = []
         for tx in block.activity where !tx.transfers.isEmpty {
             for t in tx.transfers {
                 guard let snapshot = block.tokens[t.token] else { continue }
@@ -86,6 +105,9 @@ public final class HoneypotWatch: StrategyPlugin {
                 let pools = Set(snapshot.pools)
                 if pools.contains(t.from), !pools.contains(t.to), !tx.liquidityPools.contains(t.from) {
                     bought(t.to, facts: &facts, block: block.number)
+                    facts.pool = t.from
+                    facts.lastBuy = t.event.id
+                    boughtTokens.insert(t.token)
                 } else if pools.contains(t.to), !pools.contains(t.from), !tx.liquidityPools.contains(t.to) {
                     if let alert = sold(t, in: tx, facts: &facts, pool: t.to, block: block) { out.append(.alert(alert)) }
                 } else if tx.swaps.isEmpty, tx.liquidityPools.isEmpty, facts.privileged.contains(t.from), t.to != .zero,
@@ -95,11 +117,48 @@ public final class HoneypotWatch: StrategyPlugin {
                 state.tokens[t.token] = facts
             }
         }
+        for token in boughtTokens.sorted() {
+            guard simulate, var facts = state.tokens[token], suspect(facts, block: block.number), let pool = facts.pool,
+                  let cause = facts.lastBuy else { continue }
+            facts.simulationAsked = true
+            state.tokens[token] = facts
+            out.append(.simulate(SimulationRequest(kind: .v2RoundTrip, pool: pool, token: token, block: block.number, cause: cause)))
+        }
         if state.tokens.count > Self.maxTokens {
             let stale = state.tokens.sorted { $0.value.lastBlock < $1.value.lastBlock }.prefix(state.tokens.count - Self.maxTokens)
             for (token, _) in stale { state.tokens[token] = nil }
         }
         return out
+    }
+
+    /// Many bought, none sold for `minHold` blocks, no simulation asked yet, nothing alerted.
+    func suspect(_ f: TokenFacts, block: UInt64) -> Bool {
+        guard !f.alerted, f.simulationAsked != true, f.privilegedBuyers == 0, f.sellers == 0, f.buyerCount >= minBuyers,
+              let first = f.firstBuyBlock else { return false }
+        return block.subtractingSaturated(first) >= minHold
+    }
+
+    public func simulated(_ result: SimulationResult, for request: SimulationRequest) -> [PluginOutput] {
+        guard request.kind == .v2RoundTrip, var facts = state.tokens[request.token] else { return [] }
+        facts.simulation = result
+        defer { state.tokens[request.token] = facts }
+        guard !facts.alerted, result.trapsBuyers(maxTax: maxTax) else { return [] }
+        facts.alerted = true
+        let deployer = facts.deployer ?? request.token
+        let what = result.outcome == .roundTrip
+            ? "a simulated round trip lost \(percentText(max(result.buyTax, result.sellTax)))% to the token's tax"
+            : "a simulated sell reverted" + (result.reason.isEmpty ? "" : " (\(result.reason))")
+        var metadata = result.evidence
+        metadata["mechanism"] = result.outcome == .roundTrip ? "simulated tax" : "simulated sell blocked"
+        metadata["deployer"] = "\(deployer)"
+        metadata["buyers"] = "\(facts.buyerCount)"
+        metadata["buyerSells"] = "0"
+        metadata["simulatedAtBlock"] = "\(request.block)"
+        metadata["buyersNamed"] = facts.buyers.sorted().prefix(32).map { "\($0)" }.joined(separator: ",")
+        let a = alert(token: request.token, pool: request.pool, responsible: deployer, causeID: request.cause, severity: severity,
+                      description: "\(facts.buyerCount) accounts bought \(request.token) from \(request.pool) and none sold; \(what) at block \(request.block)",
+                      metadata: metadata)
+        return [.alert(a)]
     }
 
     func bought(_ account: Address, facts: inout TokenFacts, block: UInt64) {
@@ -126,7 +185,7 @@ public final class HoneypotWatch: StrategyPlugin {
                 let rate = taxed / max(taxed + sold, 1)
                 guard rate >= maxTax, !facts.alerted else { return nil }
                 facts.alerted = true
-                return alert(token: t.token, pool: pool, responsible: tax.to, cause: tax.event, block: block,
+                return alert(token: t.token, pool: pool, responsible: tax.to, causeID: tax.event.id, severity: severity,
                              description: "\(percentText(rate))% of a sell of \(t.token) into \(pool) went to \(tax.to), not to the pool",
                              metadata: ["mechanism": "sell tax", "taxRate": "\((rate * 1000).rounded() / 1000)", "taxReceiver": "\(tax.to)",
                                         "seller": "\(seller)", "taxed": "\(tax.value)", "soldIntoPool": "\(t.value)",
@@ -138,17 +197,22 @@ public final class HoneypotWatch: StrategyPlugin {
               let first = facts.firstBuyBlock, block.number.subtractingSaturated(first) >= minHold else { return nil }
         facts.alerted = true
         let deployer = facts.deployer ?? seller
-        return alert(token: t.token, pool: pool, responsible: deployer, cause: t.event, block: block,
+        // A simulated round trip that sold back says buyers can get out: reported, not vetoed.
+        let sellable = facts.simulation.map { $0.outcome == .roundTrip && !$0.trapsBuyers(maxTax: maxTax) } ?? false
+        var evidence = facts.simulation?.evidence ?? [:]
+        if sellable { evidence["simulationSaysSellable"] = "true" }
+        return alert(token: t.token, pool: pool, responsible: deployer, causeID: t.event.id, severity: sellable ? min(severity, .medium) : severity,
                      description: "\(facts.buyerCount) accounts bought \(t.token) over \(block.number - first) blocks and none sold; "
                         + "\(seller == deployer ? "its deployer" : "\(seller), funded by its deployer,") sold \(t.value) into \(pool)",
                      metadata: ["mechanism": "sells blocked", "deployer": "\(deployer)", "privilegedSeller": "\(seller)",
                                 "buyers": "\(facts.buyerCount)", "buyerSells": "0", "firstBuyBlock": "\(first)",
                                 "privilegedSold": "\(t.value)", "transactions": "\(tx.hash)",
-                                "buyersNamed": facts.buyers.sorted().prefix(32).map { "\($0)" }.joined(separator: ",")],
+                                "buyersNamed": facts.buyers.sorted().prefix(32).map { "\($0)" }.joined(separator: ",")]
+                        .merging(evidence) { a, _ in a },
                      extra: seller == deployer ? [] : [seller])
     }
 
-    func alert(token: Address, pool: Address, responsible: Address, cause: MarketEvent, block: ClosedBlock, description: String,
+    func alert(token: Address, pool: Address, responsible: Address, causeID: EventID, severity: Alert.Severity, description: String,
                metadata: [String: String], extra: [Address] = []) -> Alert {
         var m = metadata
         m["token"] = "\(token)"
@@ -159,6 +223,6 @@ public final class HoneypotWatch: StrategyPlugin {
                      labels: [Alert.Label(entity: "\(token)", label: "honeypot", confidence: 0.9),
                               Alert.Label(entity: "\(token)", label: "scam-token", confidence: 0.9),
                               Alert.Label(entity: "\(responsible)", label: "honeypot-owner", confidence: 0.9)],
-                     metadata: m, cause: cause.id)
+                     metadata: m, cause: causeID)
     }
 }

@@ -88,4 +88,98 @@ import Testing
             }
         }
     }
+
+    /// Seven buyers over blocks 6…12, nobody selling; returns every output.
+    static func buyers(_ plugin: HoneypotWatch) -> [PluginOutput] {
+        var out: [PluginOutput] = []
+        for n in 6...12 {
+            var b = BlockBuilder(number: UInt64(n))
+            b.tokens[Self.token] = Self.facts()
+            Self.buy(&b, BlockBuilder.address(UInt8(0x40 + n)), 1_000)
+            out += plugin.blockClosed(b.block)
+        }
+        return out
+    }
+
+    static func requests(_ out: [PluginOutput]) -> [SimulationRequest] {
+        out.compactMap { if case .simulate(let r) = $0 { r } else { nil } }
+    }
+
+    static func privilegedSell(_ plugin: HoneypotWatch) -> [Alert] {
+        var funding = BlockBuilder(number: 13)
+        funding.tokens[Self.token] = Self.facts()
+        funding.tx([(Self.token, BlockBuilder.transfer(Self.owner, Self.helper, 100_000))])
+        var found = Self.alerts(plugin, funding)
+        var sell = BlockBuilder(number: 14)
+        sell.tokens[Self.token] = Self.facts()
+        sell.tx([(Self.token, BlockBuilder.transfer(Self.helper, Self.pool, 50_000)), (Self.weth, BlockBuilder.transfer(Self.pool, Self.helper, 9)),
+                 (Self.pool, BlockBuilder.v2(buy: false, in: 50_000, out: 9, to: Self.helper))])
+        found += Self.alerts(plugin, sell)
+        return found
+    }
+
+    /// Once five have bought and none sold for five blocks, one round trip is asked for; a sell
+    /// that reverts there is a honeypot at once, before any privileged account sells.
+    @Test func aSuspectAsksForOneRoundTripAndARevertedSellIsAHoneypotAtOnce() throws {
+        let plugin = HoneypotWatch(minBuyers: 5, minHoldBlocks: 5)
+        let out = Self.buyers(plugin)
+        let asked = Self.requests(out)
+        #expect(asked.count == 1)
+        let r = try #require(asked.first)
+        #expect(r.kind == .v2RoundTrip && r.pool == Self.pool && r.token == Self.token && r.block == 11)
+        #expect(r.cause.blockNumber == 11)
+        #expect(out.allSatisfy { if case .alert = $0 { false } else { true } })
+
+        var answer = SimulationResult(outcome: .sellReverted, reason: "TRANSFER_FAILED")
+        answer.buyReceived = UInt256(1_000)
+        let said = plugin.simulated(answer, for: r)
+        let alert = try #require(said.compactMap { if case .alert(let a) = $0 { a } else { nil } }.first)
+        #expect(said.count == 1)
+        #expect(alert.severity == .critical && alert.pool == Self.pool && alert.cause == r.cause)
+        #expect(alert.addresses.first == Self.owner)
+        #expect(alert.metadata["responsible"] == "\(Self.owner)")
+        #expect(alert.metadata["mechanism"] == "simulated sell blocked")
+        #expect(alert.metadata["simulationReason"] == "TRANSFER_FAILED")
+        #expect(alert.labels.contains { $0.label == "scam-token" && $0.entity == "\(Self.token)" })
+        // The privileged sell later says nothing more.
+        #expect(Self.privilegedSell(plugin).isEmpty)
+    }
+
+    /// A confiscatory tax seen in the round trip is a honeypot too; a round trip that sells back
+    /// lowers the later sell-blocked alert to medium (reported, no veto), with the evidence.
+    @Test func aSimulatedTaxAlertsAndASellableRoundTripLowersTheLaterAlert() throws {
+        let taxed = HoneypotWatch()
+        let r = try #require(Self.requests(Self.buyers(taxed)).first)
+        var tax = SimulationResult(outcome: .roundTrip)
+        (tax.spent, tax.buyExpected, tax.buyReceived, tax.sellArrived) = (UInt256(100), UInt256(1_000), UInt256(1_000), UInt256(600))
+        let said = taxed.simulated(tax, for: r)
+        #expect(said.count == 1)
+        if case .alert(let a)? = said.first {
+            #expect(a.metadata["mechanism"] == "simulated tax" && a.metadata["simulationSellTax"] == "0.4")
+        }
+
+        let fine = HoneypotWatch()
+        let r2 = try #require(Self.requests(Self.buyers(fine)).first)
+        var sold = SimulationResult(outcome: .roundTrip)
+        (sold.spent, sold.buyExpected, sold.buyReceived, sold.sellArrived, sold.sellReceived) =
+            (UInt256(100), UInt256(1_000), UInt256(1_000), UInt256(1_000), UInt256(99))
+        #expect(fine.simulated(sold, for: r2).isEmpty)
+        let later = Self.privilegedSell(fine)
+        #expect(later.count == 1)
+        #expect(later.first?.severity == .medium)
+        #expect(later.first?.metadata["simulationSaysSellable"] == "true")
+        #expect(later.first?.metadata["simulationRoundTripLoss"] == "0.01")
+    }
+
+    /// A failed simulation changes nothing (the rule still judges); `simulate: false` asks nothing.
+    @Test func aFailedSimulationOrNoneLeavesTheRule() throws {
+        let plugin = HoneypotWatch()
+        let r = try #require(Self.requests(Self.buyers(plugin)).first)
+        #expect(plugin.simulated(SimulationResult(outcome: .failed, reason: "timeout"), for: r).isEmpty)
+        #expect(Self.privilegedSell(plugin).first?.severity == .critical)
+
+        let quiet = HoneypotWatch(simulate: false)
+        #expect(Self.requests(Self.buyers(quiet)).isEmpty)
+        #expect(Self.privilegedSell(quiet).count == 1)
+    }
 }
