@@ -28,6 +28,7 @@ import Testing
         #expect(plugins.count >= 7)
         let start = ContinuousClock.now
         let blocks = Fuzz.cases(default: 2_000)
+        var simulations = 0
         for n in 0..<blocks {
             var b = BlockBuilder(number: UInt64(100 + n))
             func pick() -> Address { addresses[Int(rng.next() % UInt64(addresses.count))] }
@@ -63,9 +64,25 @@ import Testing
                     pool.positionLiquidity = Double(rng.next() % 1_000)
                     _ = p.handle(e, pool: pool)
                 }
-                _ = p.blockClosed(b.block)
+                var asked = p.blockClosed(b.block).compactMap { if case .simulate(let r) = $0 { r } else { nil } }
+                asked += asked.isEmpty ? [] : [SimulationRequest(kind: .v2RoundTrip, pool: pick(), token: pick(), block: UInt64(100 + n),
+                                                                 cause: b.events.first?.id ?? asked[0].cause)]
+                if let first = b.events.first, rng.next() % 4 == 0 {
+                    asked.append(SimulationRequest(kind: .v2RoundTrip, pool: pick(), token: b.events.last?.emitter ?? pick(), block: UInt64(100 + n), cause: first.id))
+                }
+                // Any answer at all (amounts up to 2^256 − 1, any outcome, any reason) is taken without a trap.
+                for r in asked {
+                    let outcomes: [SimulationResult.Outcome] = [.roundTrip, .notSimulable, .buyReverted, .sellReverted, .sellSwapReverted, .failed]
+                    var answer = SimulationResult(outcome: outcomes[Int(rng.next() % 6)], reason: rng.next() % 2 == 0 ? "" : "\u{1b}[31mX\n")
+                    (answer.spent, answer.buyExpected, answer.buyReceived) = (Self.amount(&rng), Self.amount(&rng), Self.amount(&rng))
+                    (answer.sellArrived, answer.sellExpected, answer.sellReceived) = (Self.amount(&rng), Self.amount(&rng), Self.amount(&rng))
+                    #expect(answer.buyTax >= 0 && answer.buyTax <= 1 && answer.sellTax >= 0 && answer.sellTax <= 1)
+                    _ = p.simulated(answer, for: r)
+                    simulations += 1
+                }
             }
         }
+        #expect(simulations > 0)
         #expect(ContinuousClock.now - start < .seconds(60))
     }
 }

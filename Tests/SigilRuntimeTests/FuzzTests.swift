@@ -12,9 +12,11 @@ import Testing
         let (path, dir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let live = try String(contentsOfFile: Peers.root + "/examples/devnet.yaml", encoding: .utf8)
-        let corpus = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), Array(live.utf8)]
+        let honeypots = try String(contentsOfFile: Peers.root + "/examples/honeypots.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "${SIGIL_WETH}", with: "0x" + String(repeating: "11", count: 20))
+        let corpus = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), Array(live.utf8), Array(honeypots.utf8)]
         let r = await Fuzz.run("strategies.yaml", corpus: corpus, cases: Fuzz.cases(default: 20_000),
-                         dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x"]) { input in
+                         dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x", "simulation: ", "rpc: ", "weth: ", "offer_eth: "]) { input in
             do {
                 _ = try ConfigLoader.parse(String(decoding: input, as: UTF8.self), file: dir + "/fuzz.yaml", components: .bundled, environment: ["HOME": "/root"])
                 return true
