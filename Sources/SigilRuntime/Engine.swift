@@ -54,6 +54,11 @@ public final class Engine {
     public struct PendingSimulation: Codable, Hashable, Sendable {
         public var strategy: String
         public var request: SimulationRequest
+
+        public init(strategy: String, request: SimulationRequest) {
+            self.strategy = strategy
+            self.request = request
+        }
     }
 
     /// True when the runtime answers simulations (`simulation:` names an RPC); otherwise

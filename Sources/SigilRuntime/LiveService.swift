@@ -1,8 +1,8 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import SigilChain
-import SigilCore
+public import SigilChain
+public import SigilCore
 public import SigilFeeds
 public import SigilModels
 import Synchronization
@@ -45,6 +45,30 @@ public struct LiveService: Service {
     /// Feed items handed over but not yet committed, at most: a feed that gets ahead waits (and
     /// its health counts a slowdown).
     let queueCapacity: Int
+    /// Simulations run together at most (each bounded by `simulation.timeout`).
+    public static let simulationsAtOnce = 16
+
+    /// Runs `pending` through `probe`, up to `simulationsAtOnce` together (so many suspects
+    /// cost about one timeout per batch, not one each); the answers in the order asked.
+    public static func simulate(_ pending: [Engine.PendingSimulation], with probe: HoneypotProbe) async -> [SimulationResult] {
+        var answers: [SimulationResult] = []
+        answers.reserveCapacity(pending.count)
+        var start = 0
+        while start < pending.count {
+            let batch = Array(pending[start..<min(start + simulationsAtOnce, pending.count)])
+            start += batch.count
+            let results = await withTaskGroup(of: (Int, SimulationResult).self) { group in
+                for (i, p) in batch.enumerated() {
+                    group.addTask { (i, await probe.roundTrip(pool: p.request.pool, token: p.request.token, block: p.request.block)) }
+                }
+                var out = [SimulationResult?](repeating: nil, count: batch.count)
+                for await (i, r) in group { out[i] = r }
+                return out
+            }
+            answers += results.map { $0 ?? SimulationResult(outcome: .failed, reason: "no answer") }
+        }
+        return answers
+    }
 
     public init(config: SigilConfig, models: [String: NeuralModel], logger: Logger, stopAtBlock: UInt64? = nil,
                 statusInterval: Duration = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
@@ -96,14 +120,15 @@ public struct LiveService: Service {
             HoneypotProbe(rpc: HTTPRPCClient(url: $0.rpc), weth: $0.weth, offerEth: $0.offerEth, timeout: .milliseconds(Int64($0.timeout * 1000)))
         }
         /// Answers the strategies' simulation requests (those a restored snapshot held, then
-        /// those each item raised), each answer stored before the next item is handled.
+        /// those each item raised) before the next item is handled, in the order they were asked.
         func answerSimulations() async throws {
             guard let probe else { return }
-            for pending in runner.takePendingSimulations() {
-                let r = pending.request
-                let result = await probe.roundTrip(pool: r.pool, token: r.token, block: r.block)
-                logger.info("simulation for \(pending.strategy): \(r.kind.rawValue) of \(r.token) in \(r.pool) at block \(r.block): \(result.outcome.rawValue)\(result.reason.isEmpty ? "" : " (\(result.reason))")")
-                try await OffPool.run { try box.value.deliver(result, for: pending) }
+            let pending = runner.takePendingSimulations()
+            let results = await Self.simulate(pending, with: probe)
+            for (p, answer) in zip(pending, results) {
+                let r = p.request
+                logger.info("simulation for \(p.strategy): \(r.kind.rawValue) of \(r.token) in \(r.pool) at block \(r.block): \(answer.outcome.rawValue)\(answer.reason.isEmpty ? "" : " (\(answer.reason))")")
+                try await OffPool.run { try box.value.deliver(answer, for: p) }
             }
         }
         try await answerSimulations()

@@ -4,6 +4,7 @@ import SigilChain
 import SigilCore
 import SigilEthereumFeed
 import SigilFeeds
+import SigilTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -13,31 +14,6 @@ import Glibc
 /// Peers that stall or refuse: the handshake is bounded, every state of a feed honours
 /// cancellation within a second, and the error says what happened.
 @Suite struct StallingPeerTests {
-    /// A TCP listener that completes the TCP handshake (the kernel does) and never answers.
-    final class SilentListener {
-        let fd: Int32
-        let port: Int
-
-        init() throws {
-            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
-            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard bound == 0, listen(s, 64) == 0 else {
-                close(s)
-                throw POSIXError(.EADDRINUSE)
-            }
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-            fd = s
-            port = Int(UInt16(bigEndian: addr.sin_port))
-        }
-
-        deinit { close(fd) }
-    }
-
     static var quiet: Logger {
         var l = Logger(label: "test")
         l.logLevel = .critical
