@@ -41,7 +41,7 @@ public struct HoneypotProbe: Sendable {
         do {
             data = try HoneypotProbeCode.bytes + ABI.encode([.address, .address, .address], [.address(pool), .address(token), .address(weth)])
         } catch {
-            return SimulationResult(outcome: .failed, reason: "cannot encode the probe: \(error)")
+            return Self.failed("cannot encode the probe: \(error)")
         }
         let value = "0x" + String(offerWei, radix: 16)
         let call: JSONValue = ["from": .string(Self.sender.description), "data": .string(Hex.encode(data)), "value": .string(value),
@@ -51,30 +51,30 @@ public struct HoneypotProbe: Sendable {
         let rpc = self.rpc
         do {
             let answer = try await withTimeout(timeout, "the node took longer than \(timeout) to answer the probe") { try await rpc.call("eth_call", [call, tag, override]) }
-            return SimulationResult(outcome: .failed, reason: "the probe returned instead of reverting with its figures: \(String(describing: answer).prefix(120))")
+            return Self.failed("the probe returned instead of reverting with its figures: \(String(describing: answer).prefix(120))")
         } catch let e as ChainError where e.rpcCode != nil {
             guard let hex = e.rpcData, let bytes = Hex.decode(hex) else {
-                return SimulationResult(outcome: .failed, reason: "the node refused the probe: \(e)")
+                return Self.failed("the node refused the probe: \(e)")
             }
             return Self.decode(bytes)
         } catch {
-            return SimulationResult(outcome: .failed, reason: "the node did not answer the probe: \(error)")
+            return Self.failed("the node did not answer the probe: \(error)")
         }
     }
 
     /// Reads the probe's revert data; anything else is a `.failed` result naming what came back.
     public static func decode(_ data: [UInt8]) -> SimulationResult {
         guard data.count <= maxAnswerBytes, data.count >= 4, Array(data.prefix(4)) == resultSelector else {
-            return SimulationResult(outcome: .failed, reason: "the call reverted without the probe's figures (\(data.count) bytes: \(Hex.encode(data.prefix(36)))…)")
+            return Self.failed("the call reverted without the probe's figures (\(data.count) bytes: \(Hex.encode(data.prefix(36)))…)")
         }
         let values: [ABIValue]
         do {
             values = try ABI.decode([.fixedArray(.uint(256), 8), .bytes], Array(data.dropFirst(4)))
         } catch {
-            return SimulationResult(outcome: .failed, reason: "the probe's figures do not decode: \(error)")
+            return Self.failed("the probe's figures do not decode: \(error)")
         }
         guard case .array(let words) = values[0], words.count == 8, case .bytes(let why) = values[1] else {
-            return SimulationResult(outcome: .failed, reason: "the probe's figures do not decode")
+            return Self.failed("the probe's figures do not decode")
         }
         let f = words.map { (v: ABIValue) -> UInt256 in if case .uint(let x) = v { uint256(x) } else { .zero } }
         let outcome: SimulationResult.Outcome
@@ -84,11 +84,17 @@ public struct HoneypotProbe: Sendable {
         case UInt256(2): outcome = .buyReverted
         case UInt256(3): outcome = .sellReverted
         case UInt256(4): outcome = .sellSwapReverted
-        default: return SimulationResult(outcome: .failed, reason: "the probe reported an unknown stage \(f[0])")
+        default: return Self.failed("the probe reported an unknown stage \(f[0])")
         }
         var r = SimulationResult(outcome: outcome, reason: revertReason(why))
         (r.spent, r.buyExpected, r.buyReceived, r.sellArrived, r.sellExpected, r.sellReceived) = (f[1], f[2], f[3], f[4], f[5], f[6])
         return r
+    }
+
+    /// A failed result; the reason, which may quote what a node said, escaped and cut to 240
+    /// characters (it is logged and kept in the plugin's state).
+    static func failed(_ why: String) -> SimulationResult {
+        SimulationResult(outcome: .failed, reason: TerminalText.escaped(why.prefix(240)))
     }
 
     /// An `Error(string)` revert's message (printable characters, at most 120), else the data as hex.
