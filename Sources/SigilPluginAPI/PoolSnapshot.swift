@@ -73,16 +73,39 @@ public struct SwapPoint: Hashable, Sendable, Codable {
     public var price: Double
     /// token0 traded (raw units, absolute).
     public var volume0: Double
+    /// token1 traded (raw units, absolute); 0 in snapshots written before it was kept.
+    public var volume1: Double
     /// True when the trader bought token0 from the pool.
     public var boughtToken0: Bool
     /// V2: token0 reserve; V3: in-range liquidity; after the swap.
     public var liquidity: Double
+    /// The account that received the swap's output (`MarketEvent.swapRecipient`): the trader
+    /// when a router swapped for it, a bot contract when one did; nil when unknown (snapshots
+    /// written before it was kept).
+    public var trader: Address?
 
-    public init(block: UInt64, price: Double, volume0: Double, boughtToken0: Bool, liquidity: Double) {
+    public init(block: UInt64, price: Double, volume0: Double, volume1: Double = 0, boughtToken0: Bool, liquidity: Double,
+                trader: Address? = nil) {
         self.block = block
         self.price = price
         self.volume0 = volume0
+        self.volume1 = volume1
         self.boughtToken0 = boughtToken0
         self.liquidity = liquidity
+        self.trader = trader
+    }
+
+    enum CodingKeys: String, CodingKey { case block, price, volume0, volume1, boughtToken0, liquidity, trader }
+
+    /// Reads snapshots written before `volume1` and `trader` were kept (they read as 0 and nil).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        block = try c.decode(UInt64.self, forKey: .block)
+        price = try c.decode(Double.self, forKey: .price)
+        volume0 = try c.decode(Double.self, forKey: .volume0)
+        volume1 = try c.decodeIfPresent(Double.self, forKey: .volume1) ?? 0
+        boughtToken0 = try c.decode(Bool.self, forKey: .boughtToken0)
+        liquidity = try c.decode(Double.self, forKey: .liquidity)
+        trader = try c.decodeIfPresent(Address.self, forKey: .trader)
     }
 }

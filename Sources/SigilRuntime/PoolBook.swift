@@ -34,21 +34,21 @@ public struct PoolBook: Sendable {
             p.reserve0 = r0
             p.reserve1 = r1
             p.peakLiquidity = max(p.peakLiquidity, r0.doubleValue)
-        case .v2Swap(_, _, let a0in, _, let a0out, _):
+        case .v2Swap(_, let to, let a0in, let a1in, let a0out, let a1out):
             // The pair's Sync precedes its Swap: the reserves are already the new ones.
             p.swapCount += 1
             if let price = p.price {
-                record(&p, SwapPoint(block: block, price: price, volume0: a0in.doubleValue + a0out.doubleValue,
-                                     boughtToken0: !a0out.isZero, liquidity: p.reserve0.doubleValue))
+                record(&p, SwapPoint(block: block, price: price, volume0: a0in.doubleValue + a0out.doubleValue, volume1: a1in.doubleValue + a1out.doubleValue,
+                                     boughtToken0: !a0out.isZero, liquidity: p.reserve0.doubleValue, trader: to))
             }
-        case .v3Swap(_, _, let amount0, _, let sqrtP, let liquidity, let tick):
+        case .v3Swap(_, let recipient, let amount0, let amount1, let sqrtP, let liquidity, let tick):
             p.swapCount += 1
             p.sqrtPriceX96 = sqrtP
             p.activeLiquidity = liquidity.doubleValue
             p.tick = tick
             if let price = p.price {
-                record(&p, SwapPoint(block: block, price: price, volume0: amount0.magnitude.doubleValue,
-                                     boughtToken0: amount0.isNegative, liquidity: liquidity.doubleValue))
+                record(&p, SwapPoint(block: block, price: price, volume0: amount0.magnitude.doubleValue, volume1: amount1.magnitude.doubleValue,
+                                     boughtToken0: amount0.isNegative, liquidity: liquidity.doubleValue, trader: recipient))
             }
         case .v3Mint(_, _, let lower, let upper, let amount, _, _):
             p.positionLiquidity += amount.doubleValue

@@ -19,6 +19,8 @@ import Testing
             var responsibleCorrect: Int
             var responsibleChecked: Int
             var falseAlarmsPer10kEvents: Double
+            struct WrongAccount: Decodable { var scenario: String; var named: String }
+            var wrongAccounts: [WrongAccount]
         }
         struct Run: Decodable {
             var events: Int
@@ -56,6 +58,11 @@ import Testing
         var signals: Signals?
     }
 
+    struct Labels: Decodable {
+        struct Scenario: Decodable { var id: String; var kind: String; var addresses: [String]? }
+        var scenarios: [Scenario]
+    }
+
     struct OutputLine: Decodable {
         struct Event: Decodable { var blockNumber: UInt64 }
         struct Body: Decodable {
@@ -78,18 +85,27 @@ import Testing
         #expect(r.status == 0, "\(r.err)")
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
         #expect(report.detectors.map(\.strategy).sorted() == ["anomaly", "dump", "honeypot", "rug-pull", "sandwich", "wash-trade"])
-        // anomaly-model knows no fraud kind: it is held to the figures the README reports for
-        // it (precision 0.566, recall 0.800 on dumps and wash trades), not to the rules' bar.
-        let anomaly = try #require(report.detectors.first { $0.strategy == "anomaly" })
-        #expect(anomaly.scenarios == 10 && anomaly.found >= 8 && (anomaly.precision ?? 0) >= 0.5, "\(anomaly)")
-        #expect(anomaly.falseAlarmsPer10kEvents < 20, "\(anomaly)")
-        for d in report.detectors where d.strategy != "anomaly" {
+        let labels = try JSONDecoder().decode(Labels.self, from: Data(contentsOf: URL(fileURLWithPath: set + "/labels.json")))
+        for d in report.detectors {
             #expect(d.scenarios >= 4, "\(d.strategy): the reporting set holds several scenarios of each kind")
             #expect((d.precision ?? 0) >= 0.95, "\(d.strategy): precision \(d.precision ?? 0)")
             #expect((d.recall ?? 0) >= 0.90, "\(d.strategy): recall \(d.recall ?? 0)")
-            #expect(d.responsibleChecked > 0 && d.responsibleCorrect == d.responsibleChecked,
-                    "\(d.strategy): names the account that acted on every scenario it finds")
             #expect(r.out.contains(d.strategy))
+            #expect(d.responsibleChecked > 0, "\(d.strategy)")
+            guard d.strategy == "anomaly" else {
+                #expect(d.responsibleCorrect == d.responsibleChecked, "\(d.strategy): names the account that acted on every scenario it finds")
+                continue
+            }
+            // anomaly-model sees one swap and names its trader: the holder of a dump; in a wash
+            // ring, the member that made the swap (the ring's funder, whom the labels name, is seen
+            // only through transfers, by wash-trade-watch). The README's figure: one alert of 107
+            // names an account outside the ring, a buyer whose WETH amount matched a ring's sale
+            // within 0.1%.
+            let outside = d.wrongAccounts.filter { w in
+                let scenario = labels.scenarios.first { $0.id == w.scenario }
+                return !(scenario?.kind == "wash_trading" && (scenario?.addresses ?? []).contains(w.named))
+            }
+            #expect(outside.count <= 1, "\(outside)")
         }
         // Hard negatives are part of the set, so a silent detector is a tested claim.
         for kind in ["round_trip", "around_other_pool", "cross_pool_arbitrage", "jit_liquidity", "legit_launch", "tax_token", "holder_sale", "market_maker"] {

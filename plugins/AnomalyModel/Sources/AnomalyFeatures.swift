@@ -1,52 +1,82 @@
 import Foundation
 public import SigilPluginAPI
 
-/// The features `anomaly-model` scores, from a pool's state after a swap. `sigil train-model
-/// --plugin anomaly-model` builds its training rows with this same code.
+/// The features `anomaly-model` scores, from a pool's state after a swap: what the swap did to
+/// the pool, and what its account did there lately. `sigil train-model --plugin anomaly-model`
+/// builds its training rows with this same code.
 public enum AnomalyFeatures {
-    public static let names = ["impact", "size", "vz16", "surprise", "same_block", "reversal", "liq16"]
+    public static let names = ["size", "matched", "share", "count", "run"]
     /// The features as the plugin API declares them. Label: none (an autoencoder learns to
     /// reconstruct the rows themselves), so every row is a constant 0.
     public static let definition = ModelFeatures(names: names, row: { compute($0) }, label: { swaps, index, _ in index < swaps.count ? 0 : nil })
 
-    /// Swaps needed before the features exist.
-    public static let window = 17
+    /// Swaps of the pool needed before the features exist.
+    public static let minimumHistory = 8
+    /// The swaps the flow features look back over (the last one included).
+    public static let window = 16
+    /// Two swaps going opposite ways match when the amounts of either token differ by at most
+    /// this fraction: what one bought, the other sold back.
+    public static let matchTolerance = 0.001
 
-    /// The features after the pool's last swap, or nil with too little history.
+    /// The features after the pool's last swap, or nil with too little history. The trader of a
+    /// swap is the account that received its output (`SwapPoint.trader`).
     ///
-    /// - impact: |log| of the price change the swap made
-    /// - size: log(1 + token0 traded / the pool's token0 liquidity) (V3: virtual reserves L/√P)
-    /// - vz16: z-score of the swap's log volume against the 16 swaps before it (±10)
-    /// - surprise: |the swap's log return| over the standard deviation of the 15 before it (≤ 50)
-    /// - same_block: swaps of the pool in this block so far, this one included (≤ 20)
-    /// - reversal: 1 when an earlier swap of this block went the other way, else 0
-    /// - liq16: log change of the pool's liquidity over the last 16 swaps
+    /// - size: log(1 + 100 × token0 traded / the pool's token0 reserve after the swap): 0.69 at
+    ///   1% (V3: virtual reserve L/√P)
+    /// - matched: when a swap the other way in the window answers this one with the same
+    ///   amount of token0 or of token1 (within 0.1%), the share of the window's swaps so
+    ///   answered — volume going back and forth unchanged; else 0 (so a swap that merely lands
+    ///   among such volume is not scored for it)
+    /// - share: the trader's share of the window's token0 volume
+    /// - count: the trader's share of the window's swaps
+    /// - run: log(1 + 20 × the token0 the trader moved in its current one-way run — its swaps
+    ///   in the window back to its last swap the other way — / the pool's token0 reserve before
+    ///   that run): 0.69 for a run of 5% of the pool
     public static func compute(_ pool: PoolSnapshot) -> [Float]? {
-        let swaps = pool.recentSwaps
-        guard swaps.count >= window else { return nil }
-        let s = Array(swaps.suffix(window))
-        let n = s.count, last = s[n - 1]
-        func logRatio(_ a: Double, _ b: Double) -> Double { a > 0 && b > 0 && a.isFinite && b.isFinite ? log(a / b) : 0 }
-        let r1 = logRatio(last.price, s[n - 2].price)
-        var reserve0 = last.liquidity
-        if pool.dex == .uniswapV3 { reserve0 = last.price > 0 ? last.liquidity / last.price.squareRoot() : 0 }
-        let size = reserve0 > 0 ? log1p(last.volume0 / reserve0) : 0
-        let logVolumes = s[..<(n - 1)].map { log1p($0.volume0) }
-        let vm = logVolumes.reduce(0, +) / Double(logVolumes.count)
-        let vs = (logVolumes.map { ($0 - vm) * ($0 - vm) }.reduce(0, +) / Double(logVolumes.count)).squareRoot()
-        let vz = vs > 1e-12 ? (log1p(last.volume0) - vm) / vs : 0
-        let rets = (1..<(n - 1)).map { logRatio(s[$0].price, s[$0 - 1].price) }
-        let rm = rets.reduce(0, +) / Double(rets.count)
-        let sd = (rets.map { ($0 - rm) * ($0 - rm) }.reduce(0, +) / Double(rets.count)).squareRoot()
-        let surprise = min(50, abs(r1) / max(sd, 1e-9))
-        var sameBlock = 0, reversal = false
-        for p in swaps.reversed() {
-            guard p.block == last.block else { break }
-            sameBlock += 1
-            if p.boughtToken0 != last.boughtToken0 { reversal = true }
+        let history = pool.recentSwaps
+        guard history.count >= minimumHistory, let last = history.last else { return nil }
+        let start = history.count - min(window, history.count)
+        let w = history[start...]
+        func reserve(_ p: SwapPoint) -> Double {
+            guard pool.dex == .uniswapV3 else { return p.liquidity }
+            return p.price > 0 && p.price.isFinite ? p.liquidity / p.price.squareRoot() : 0
         }
-        let f = [abs(r1), size, max(-10, min(10, vz)), surprise, Double(min(sameBlock, 20)), reversal ? 1 : 0,
-                 logRatio(last.liquidity, s[0].liquidity)]
+        func ratio(_ a: Double, _ b: Double) -> Double { b > 0 && a.isFinite && b.isFinite ? max(0, a) / b : 0 }
+        let size = log1p(100 * ratio(last.volume0, reserve(last)))
+
+        func same(_ a: Double, _ b: Double) -> Bool { a > 0 && b > 0 && abs(a - b) <= matchTolerance * max(a, b) }
+        func answered(_ i: Int) -> Bool {
+            let x = w[i]
+            return w.indices.contains { j in
+                j != i && x.boughtToken0 != w[j].boughtToken0 && (same(x.volume0, w[j].volume0) || same(x.volume1, w[j].volume1))
+            }
+        }
+        let matched = answered(w.endIndex - 1) ? w.indices.filter(answered).count : 0
+
+        var volume = 0.0, own = 0.0, ownSwaps = 0
+        for p in w {
+            let v = p.volume0.isFinite ? max(0, p.volume0) : 0
+            volume += v
+            if p.trader == last.trader { own += v; ownSwaps += 1 }
+        }
+
+        var run = 0.0, first = history.count - 1
+        for i in w.indices.reversed() where history[i].trader == last.trader {
+            guard history[i].boughtToken0 == last.boughtToken0 else { break }
+            run += history[i].volume0.isFinite ? max(0, history[i].volume0) : 0
+            first = i
+        }
+        let before: Double
+        if pool.dex == .uniswapV2 {
+            // The pair's token0 reserve before the run's first swap: a sell of token0 added it.
+            let f = history[first]
+            before = f.boughtToken0 ? f.liquidity + f.volume0 : f.liquidity - f.volume0
+        } else {
+            before = reserve(first > 0 ? history[first - 1] : history[first])
+        }
+
+        let f = [size, Double(matched) / Double(w.count), ratio(own, volume), Double(ownSwaps) / Double(w.count),
+                 log1p(20 * ratio(run, before))]
         return f.map { $0.isFinite ? Float($0) : 0 }
     }
 }

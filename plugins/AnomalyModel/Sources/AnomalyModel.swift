@@ -5,16 +5,17 @@ public import SigilPluginAPI
 /// `anomaly-model`: scores every swap with a verified model that learned what ordinary flow
 /// looks like (an autoencoder trained on a recording with no fraud in it: `make models`), and
 /// alerts when a swap's score — how badly the model reconstructs its features — is at least
-/// `threshold`. The model knows nothing of fraud kinds: it says "this swap is unlike the flow I
-/// learned", with the features and the score as evidence, and names the account that received
-/// the swap's output.
+/// `threshold`. The features read the swap and its account's recent flow in the pool
+/// (`AnomalyFeatures`). The model knows nothing of fraud kinds: it says "this swap is unlike the
+/// flow I learned", with the features and the score as evidence, and names the account that
+/// received the swap's output.
 public final class AnomalyModel: StrategyPlugin {
     public static let kind = "anomaly-model"
     public static let summary = "alerts on swaps a verified model of ordinary flow cannot reconstruct (autoencoder anomaly score)"
     public static let modelRoles = ["anomaly"]
     public static let modelFeatures = ["anomaly": AnomalyFeatures.definition]
     public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("threshold", .double(0.01...1_000_000), default: .double(20),
+        ParameterSpec("threshold", .double(0.01...1_000_000), default: .double(15),
                       help: "anomaly score (mean squared reconstruction error of the standardised features) at which a swap alerts"),
         ParameterSpec("cooldown_blocks", .int(0...1_000_000), default: .int(0),
                       help: "blocks between two alerts on the same pool"),
