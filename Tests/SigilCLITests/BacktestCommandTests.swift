@@ -98,14 +98,12 @@ import Testing
             }
             // anomaly-model sees one swap and names its trader: the holder of a dump; in a wash
             // ring, the member that made the swap (the ring's funder, whom the labels name, is seen
-            // only through transfers, by wash-trade-watch). The README's figure: one alert of 107
-            // names an account outside the ring, a buyer whose WETH amount matched a ring's sale
-            // within 0.1%.
+            // only through transfers, by wash-trade-watch). Never anyone outside the scenario.
             let outside = d.wrongAccounts.filter { w in
                 let scenario = labels.scenarios.first { $0.id == w.scenario }
                 return !(scenario?.kind == "wash_trading" && (scenario?.addresses ?? []).contains(w.named))
             }
-            #expect(outside.count <= 1, "\(outside)")
+            #expect(outside.isEmpty, "\(outside)")
         }
         // Hard negatives are part of the set, so a silent detector is a tested claim.
         for kind in ["round_trip", "around_other_pool", "cross_pool_arbitrage", "jit_liquidity", "legit_launch", "tax_token", "holder_sale", "market_maker"] {

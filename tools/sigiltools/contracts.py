@@ -16,7 +16,7 @@ CONTRACTS = os.path.join(ROOT, "contracts")
 BUILD = os.path.join(CONTRACTS, "build")
 VYPER_VERSION = "0.4.3"
 DEFI_WHEEL_DIR = os.path.join(ROOT, ".cache", "web3-ethereum-defi-1.2")
-NAMES = ["ModelRegistry", "Token", "HoneypotToken", "TaxToken", "HoneypotProbe"]
+NAMES = ["ModelRegistry", "Token", "HoneypotToken", "TaxToken", "HoneypotProbe", "SandwichBot"]
 # Contracts whose creation code the Swift library carries (sent in `eth_call`s, never deployed):
 # name -> generated Swift file, kept equal to the artifact by `build` and `check`.
 SWIFT_CODE = {"HoneypotProbe": os.path.join(ROOT, "Sources", "SigilChain", "Simulation", "HoneypotProbeCode.swift")}

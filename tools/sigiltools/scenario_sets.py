@@ -25,7 +25,7 @@ import time
 
 from eth_utils import keccak
 
-from . import prices
+from . import contracts, prices
 from .client import Devnet, Wallet
 from .scenarios import (BLOCK_TIME, DEADLINE, GENESIS_TIMESTAMP, MAX, START, TOPICS, Contract, Driver, Recorder,
                         _is_head, balance, full_range, write_outputs)
@@ -52,7 +52,9 @@ PROFILES = {
         "seed": 2207, "steps": 480, "counts": {
             "sandwich": 12, "rug_pull": 6, "honeypot": 5, "wash_trading": 5, "holder_dump": 5,
             "round_trip": 4, "around_other_pool": 4, "cross_pool_arbitrage": 4, "jit_liquidity": 4,
-            "legit_launch": 4, "tax_token": 3, "holder_sale": 4},
+            "legit_launch": 4, "tax_token": 3, "holder_sale": 4,
+            # Sandwiches run by a searcher's own contract: never in the tuning set.
+            "bot_sandwich": 4},
         "victims": (1, 4), "front_usd": (80_000, 500_000), "victim_usd": (15_000, 120_000),
         "rug_share": (0.60, 0.99), "rug_delay": (6, 40), "launch_buyers": (5, 14),
         "wash_ring": (1, 4), "wash_cycles": (8, 20), "wash_eth": (0.5, 5.0),
@@ -137,6 +139,7 @@ class Market:
         self.searchers = [d.account(weth=20_000) for _ in range(3)]
         self.makers = [d.account(weth=3_000) for _ in range(2)]
         self.maker_inventory = {m.address: 0 for m in self.makers}
+        self.bots: dict = {}
         self.lp = d.account(weth=5_000)
         self.jit = d.account(weth=8_000)
         self.arb2 = d.account()
@@ -145,6 +148,18 @@ class Market:
         d.mine()
         d.label("market_maker", resembles=["wash_trading"], pool=self.eth_v2.address.lower(),
                 addresses=[m.address.lower() for m in self.makers], txs=[])
+
+    def bot_of(self, owner: Wallet) -> Contract:
+        """The searcher's SandwichBot, deployed and funded (USDC, WBTC, WETH) on first use."""
+        if owner.address not in self.bots:
+            d = self.d
+            art = contracts.load("SandwichBot")
+            bot = Contract(art["abi"], d.deploy(owner, art["bytecode"]))
+            for token, amount in ((d.usdc, 2 * 10**6 * 10**6), (d.wbtc, 200 * 10**8), (d.weth, 3_000 * 10**18)):
+                d.send(owner, token.address, token.data("transfer", bot.address, amount), gas=100_000)
+            d.mine()
+            self.bots[owner.address] = bot
+        return self.bots[owner.address]
 
     def next_retail(self) -> Wallet:
         self.retail_turn += 1
@@ -235,6 +250,31 @@ def sandwich(d: SetDriver, m: Market, now):
     txs.append({"hash": swap(attacker, tout, tin, bought), "role": "backrun"})
     d.label("sandwich", dex=dex, pool=pool.address.lower(), attacker=attacker.address.lower(),
             responsible=attacker.address.lower(), victims=[v.address.lower() for v in victims], txs=txs)
+
+
+def bot_sandwich(d: SetDriver, m: Market, now):
+    """A sandwich run through a searcher's own contract (`SandwichBot`) trading a V2 pair
+    directly: both legs' Swap logs name the bot, which keeps the profit; the searcher that sends
+    the transactions appears in no log."""
+    pool, base, price = (m.btc_pool, d.wbtc, now["btc"]) if d.rng.random() < 0.5 else (m.eth_v2, d.weth, now["eth"])
+    owner = d.rng.choice(m.searchers)
+    bot = m.bot_of(owner)
+    buy = d.rng.random() < 0.7
+    tin, tout = (d.usdc, base) if buy else (base, d.usdc)
+    tin_price = 1.0 if buy else price
+
+    def leg(token, amount):
+        return d.send(owner, bot.address, bot.data("swap", pool.address, token.address, amount), gas=300_000)
+
+    before = balance(d, tout, bot.address)
+    txs = [{"hash": leg(tin, m.quote(tin, d.uniform("front_usd"), tin_price)), "role": "frontrun"}]
+    bought = balance(d, tout, bot.address) - before
+    victims = [m.next_retail() for _ in range(d.randint("victims"))]
+    for v in victims:
+        txs.append({"hash": d.v2_swap(v, tin, tout, m.quote(tin, d.uniform("victim_usd"), tin_price)), "role": "victim"})
+    txs.append({"hash": leg(tout, bought), "role": "backrun"})
+    d.label("sandwich", dex="v2", via="bot", pool=pool.address.lower(), attacker=bot.address.lower(), owner=owner.address.lower(),
+            responsible=bot.address.lower(), victims=[v.address.lower() for v in victims], txs=txs)
 
 
 def round_trip(d: SetDriver, m: Market, now):
@@ -530,6 +570,7 @@ SCENARIOS = {
     "holder_dump": lambda d, m, now: holder_dump(d, m, now),
     "holder_sale": lambda d, m, now: holder_dump(d, m, now, small=True),
     "wash_trading": wash_trading,
+    "bot_sandwich": bot_sandwich,
 }
 
 
