@@ -41,6 +41,8 @@ let package = Package(
         .library(name: "SigilChain", targets: ["SigilChain"]),
         .library(name: "SigilModels", targets: ["SigilModels"]),
         .library(name: "SigilFeeds", targets: ["SigilFeeds"]),
+        // For Benchmarks/ (make bench), a package of its own.
+        .library(name: "SigilRuntime", targets: ["SigilRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

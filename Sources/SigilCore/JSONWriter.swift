@@ -14,10 +14,42 @@ public struct JSONWriter {
     /// JSONSerialization's key order: numeric, case-insensitive, ties broken by code points, in
     /// the system locale.
     public static func ordered(_ a: String, _ b: String) -> Bool {
-        a.compare(b, options: [.numeric, .caseInsensitive, .forcedOrdering], range: nil, locale: systemLocale) == .orderedAscending
+        // Keys of ASCII letters alone (nearly all of them) that differ other than in case:
+        // the collation's order is the alphabet's, with a prefix first.
+        if let fast = lettersOrder(a, b) { return fast }
+        return a.compare(b, options: [.numeric, .caseInsensitive, .forcedOrdering], range: nil, locale: systemLocale) == .orderedAscending
     }
 
     static let systemLocale = Locale(identifier: "")
+
+    /// `ordered` for two keys made of ASCII letters that are not equal ignoring case; nil otherwise.
+    static func lettersOrder(_ a: String, _ b: String) -> Bool? {
+        var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+        while true {
+            switch (i.next(), j.next()) {
+            case (nil, nil): return nil
+            case (nil, let y?):
+                guard isLetter(y) else { return nil }
+                while let y = j.next() { guard isLetter(y) else { return nil } }
+                return true
+            case (let x?, nil):
+                guard isLetter(x) else { return nil }
+                while let x = i.next() { guard isLetter(x) else { return nil } }
+                return false
+            case (let x?, let y?):
+                guard isLetter(x), isLetter(y) else { return nil }
+                let (lx, ly) = (x | 0x20, y | 0x20)
+                if lx != ly {
+                    // The rest must be letters too for the answer to be the alphabet's.
+                    while let x = i.next() { guard isLetter(x) else { return nil } }
+                    while let y = j.next() { guard isLetter(y) else { return nil } }
+                    return lx < ly
+                }
+            }
+        }
+    }
+
+    static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
 
     /// One member value of an object under construction.
     public enum Value {

@@ -127,7 +127,9 @@ public final class Engine {
     /// Forgets the identities of `chainId`'s events below `block`, so that a bot running for
     /// weeks does not keep every identity it ever saw (a feed never re-delivers blocks that old).
     public func forgetSeen(chainId: UInt64, below block: UInt64) {
-        seen = seen.filter { $0.chainId != chainId || $0.blockNumber >= block }
+        // Removed in place: the set keeps its capacity instead of being rebuilt and regrown.
+        let old = seen.filter { $0.chainId == chainId && $0.blockNumber < block }
+        for id in old { seen.remove(id) }
     }
 
     func rememberOffChain(_ id: EventID) {

@@ -34,17 +34,23 @@ public final class LiveRunner {
     public let snapshotsKept: Int
     public let pruneDepth: UInt64
     var closedSinceSnapshot = 0
+    /// Events handled before their effects are committed in one transaction (1: every item is
+    /// committed before the next is handled, as a live feed wants; a replay groups thousands).
+    public let commitEvery: Int
+    /// What was handled and is not committed yet.
+    var pending = OutputStore.Batch()
     /// The snapshot the last rebuild started from (its block and journal position), if any.
     public private(set) var restoredSnapshot: (block: UInt64, seq: Int64)?
 
     public init(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
-                snapshotEvery: Int = 256, snapshotsKept: Int = 4, pruneDepth: UInt64 = 4_096) throws {
+                snapshotEvery: Int = 256, snapshotsKept: Int = 4, pruneDepth: UInt64 = 4_096, commitEvery: Int = 1) throws {
         self.config = config
         self.models = models
         self.store = store
         self.snapshotEvery = snapshotEvery
         self.snapshotsKept = snapshotsKept
         self.pruneDepth = pruneDepth
+        self.commitEvery = max(1, commitEvery)
         engine = try Engine(config: config, models: models)
     }
 
@@ -124,9 +130,24 @@ public final class LiveRunner {
         quarantinedByRebuild.append("\(where_): \(reason)")
     }
 
-    /// Handles one item from a feed and commits its effects.
+    /// Commits what was handled and waits (a no-op when nothing does).
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending = OutputStore.Batch()
+        let stored = try store.commit(batch)
+        summary.tally(batch.outputs, fresh: stored.count)
+    }
+
+    /// Handles one item from a feed; its effects are committed with it, or (`commitEvery` > 1)
+    /// with the batch it joins once that holds `commitEvery` events, or at `flush()`.
     public func handle(_ item: FeedItem) throws {
         defer { summary.simulationsDropped = engine.simulationsDropped }
+        try apply(item)
+        if pending.eventCount >= commitEvery || pending.closedCount >= commitEvery || commitEvery == 1 { try flush() }
+    }
+
+    func apply(_ item: FeedItem) throws {
         switch item {
         case .events(let feed, let events):
             var outputs: [OutputRecord] = []
@@ -145,9 +166,11 @@ public final class LiveRunner {
             }
             summary.events += fresh.count
             guard let chainId = fresh.first?.event.id.chainId else { return }
-            let stored = try store.commit(feed: feed, chainId: chainId, events: fresh, outputs: outputs)
-            summary.tally(outputs, fresh: stored.count)
+            pending.journal(feed: feed, chainId: chainId, fresh)
+            pending.store(outputs)
         case .marketEvents(let feed, let events):
+            // Trades are deduplicated by the store itself: what waits is committed first.
+            try flush()
             let fresh = try store.storeTrades(feed: feed, events)
             var outputs: [OutputRecord] = []
             for e in fresh where !engine.hasSeen(e.id) { outputs += engine.process(e) }
@@ -161,15 +184,13 @@ public final class LiveRunner {
             // Plugins judging whole blocks see this one now; what they say is stored before the
             // checkpoint moves (after a crash between the two, the block is closed again, and
             // the store keeps each output once).
-            let outputs = engine.closeBlock(chainId: chainId, through: number)
-            if !outputs.isEmpty {
-                let stored = try store.store(outputs)
-                summary.tally(outputs, fresh: stored.count)
-            }
-            try store.checkpoint(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
+            pending.store(engine.closeBlock(chainId: chainId, through: number))
+            pending.close(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
             closedSinceSnapshot += 1
             if snapshotEvery > 0, closedSinceSnapshot >= snapshotEvery {
                 closedSinceSnapshot = 0
+                // A snapshot covers the journal up to its newest entry: everything handled is committed first.
+                try flush()
                 try store.saveSnapshot(seq: try store.journalSeq(), feed: feed, block: number, data: try engine.snapshot(chainId: chainId, closed: number),
                                       keep: snapshotsKept)
                 if number > pruneDepth { try store.pruneJournal(feed: feed, below: number - pruneDepth) }
@@ -177,6 +198,7 @@ public final class LiveRunner {
             if number % 256 == 0, number > 2_048 { engine.forgetSeen(chainId: chainId, below: number - 2_048) }
 
         case .rewind(let feed, let chainId, let toBlock):
+            try flush()
             let (events, outputs) = try store.rewind(feed: feed, chainId: chainId, toBlock: toBlock)
             summary.retractions += events
             summary.retractedOutputs += outputs
@@ -184,6 +206,7 @@ public final class LiveRunner {
             if events > 0 { try rebuild() }
         case .gap(let feed, let gap):
             summary.gaps += 1
+            try flush()
             try store.recordGap(feed: feed, gap)
         }
     }
@@ -201,6 +224,7 @@ public final class LiveRunner {
     /// strategy using the model; a refused one leaves the running version and is recorded as an
     /// alert caused by the registry's publish event. Returns a line for the operator.
     public func apply(_ update: ModelFollower.Update) throws -> String {
+        try flush()
         switch update {
         case .verified(let id, let model, let entry, _):
             let (taken, refused) = engine.replaceModel(id: id, with: model)
@@ -227,6 +251,7 @@ public final class LiveRunner {
     /// Hands a simulation's answer to the strategy that asked and stores what it said (between
     /// two items, like a model update).
     public func deliver(_ result: SimulationResult, for pending: Engine.PendingSimulation) throws {
+        try flush()
         summary.simulations += 1
         let outputs = engine.deliver(result, for: pending)
         guard !outputs.isEmpty else { return }

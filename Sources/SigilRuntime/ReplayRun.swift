@@ -63,11 +63,13 @@ public struct ReplayRun {
     /// `shouldStop` is polled between frames; when it says so, what was processed is committed
     /// and the run ends early. `observer` sees every pool's state after each event that changed it.
     public static func run(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
-                           shouldStop: () -> Bool = { false }, observer: ((PoolSnapshot) -> Void)? = nil,
+                           commitEvery: Int = 4_096, shouldStop: () -> Bool = { false }, observer: ((PoolSnapshot) -> Void)? = nil,
                            status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
         let feeds = config.feeds.compactMap(\.replay)
         for f in feeds { try store.forget(feed: f.name) }
-        let runner = try LiveRunner(config: config, models: models, store: store)
+        // A recording is read again after a crash, so its items are committed thousands at a
+        // time (each batch one transaction, all or nothing), not one by one as a live feed's.
+        let runner = try LiveRunner(config: config, models: models, store: store, commitEvery: commitEvery)
         _ = try runner.restore()
         runner.engine.poolObserver = observer  // after the restore, which builds the engine afresh
         let start = ContinuousClock.now
@@ -102,9 +104,11 @@ public struct ReplayRun {
             }
         } catch {
             // What was processed is committed; the portfolio is saved with it when the store can.
+            if !(error is StoreError) { try? runner.flush() }
             if let p = runner.engine.portfolio, !(error is StoreError) { try? store.savePortfolio(p, block: runner.summary.lastBlock) }
             throw error
         }
+        try runner.flush()
         if let p = runner.engine.portfolio { try store.savePortfolio(p, block: runner.summary.lastBlock) }
         let s = current()
         status(s)

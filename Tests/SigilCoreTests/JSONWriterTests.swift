@@ -54,4 +54,22 @@ import Testing
             if w.text != want { return }
         }
     }
+
+    /// Keys of letters alone take a fast path (no collator): their order against JSONSerialization's.
+    @Test func letterKeysSortAsJSONSerializationSorts() throws {
+        var rng = SplitMix64(seed: 7)
+        let letters = Array("aAbBmMyYzZ")
+        for _ in 0..<5_000 {
+            var keys = Set<String>()
+            for _ in 0..<Int(2 + rng.next() % 6) {
+                keys.insert(String((0..<Int(1 + rng.next() % 5)).map { _ in letters[Int(rng.next() % UInt64(letters.count))] }))
+            }
+            var w = JSONWriter()
+            w.object(keys.map { ($0, .uint(1)) })
+            let reference = Dictionary(uniqueKeysWithValues: keys.map { ($0, 1) })
+            let want = String(decoding: try JSONSerialization.data(withJSONObject: reference, options: [.sortedKeys]), as: UTF8.self)
+            #expect(w.text == want)
+            if w.text != want { return }
+        }
+    }
 }

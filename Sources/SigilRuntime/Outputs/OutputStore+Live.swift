@@ -21,33 +21,10 @@ extension OutputStore {
     /// outputs that were new.
     @discardableResult
     public func commit(feed: String, chainId: UInt64, events: [FeedEvent], outputs: [OutputRecord]) throws -> [OutputRecord] {
-        guard !events.isEmpty || !outputs.isEmpty else { return [] }
-        let fresh = try write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO events (feed, chain_id, block_number, block_hash, log_index, transaction_hash, transaction_index,
-                    address, topics, topic_words, data, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
-                ON CONFLICT (chain_id, block_hash, log_index) DO NOTHING
-                """)
-            for e in events {
-                let l = e.log
-                let arguments: StatementArguments = [
-                    feed, Int64(bitPattern: chainId), try Self.int64(l.blockNumber, "blockNumber"), "\(l.blockHash)", Int64(l.logIndex),
-                    "\(l.transactionHash)", Int64(l.transactionIndex), "\(l.address)",
-                    Data(l.topics.flatMap(\.bytes)), Data(l.data), e.event.payload.kind,
-                ]
-                try insert.execute(arguments: arguments)
-                guard db.changesCount == 0 else { continue }
-                // Journaled before: a retracted event delivered again (the chain came back to its
-                // block) is journaled anew, at the end, so the journal's order stays the order of
-                // processing, which snapshots rely on.
-                try db.execute(sql: "DELETE FROM events WHERE chain_id = ? AND block_hash = ? AND log_index = ? AND retracted = 1",
-                               arguments: [Int64(bitPattern: chainId), "\(l.blockHash)", Int64(l.logIndex)])
-                if db.changesCount > 0 { try insert.execute(arguments: arguments) }
-            }
-            return try Self.insert(outputs, db)
-        }
-        try append(fresh.map(\.line))
-        return fresh.map(\.record)
+        var batch = Batch()
+        batch.journal(feed: feed, chainId: chainId, events)
+        batch.store(outputs)
+        return try commit(batch)
     }
 
     /// Sets aside a feed's journal, checkpoint and block hashes (a replay starting afresh); its
@@ -64,15 +41,9 @@ extension OutputStore {
 
     /// Moves a feed's checkpoint to a closed block (and saves the portfolio with it).
     public func checkpoint(feed: String, chainId: UInt64, block: UInt64, hash: Hash32, portfolio: PaperPortfolio?) throws {
-        try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO checkpoints (feed, chain_id, block_number) VALUES (?, ?, ?)",
-                           arguments: [feed, Int64(bitPattern: chainId), try Self.int64(block, "checkpoint")])
-            try db.execute(sql: "INSERT OR REPLACE INTO blocks (feed, number, hash) VALUES (?, ?, ?)", arguments: [feed, try Self.int64(block, "block"), "\(hash)"])
-            if block % 64 == 0 {
-                try db.execute(sql: "DELETE FROM blocks WHERE feed = ? AND number < ?", arguments: [feed, try Self.int64(block, "block") - 1_024])
-            }
-            if let portfolio { try Self.savePortfolio(portfolio, block: block, db) }
-        }
+        var batch = Batch()
+        batch.close(feed: feed, chainId: chainId, block: block, hash: hash, portfolio: portfolio)
+        try commit(batch)
     }
 
     /// A reorg: every event of `feed` above `toBlock` is marked retracted, every output one of
