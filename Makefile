@@ -12,7 +12,7 @@ SWIFTPM := --manifest-cache none
 PLUGINS := $(sort $(notdir $(wildcard plugins/*)))
 $(shell mkdir -p .build; [ "$$(cat .build/plugins.list 2>/dev/null)" = "$(PLUGINS)" ] || { rm -f .build/debug.yaml .build/release.yaml; echo "$(PLUGINS)" > .build/plugins.list; })
 
-.PHONY: setup build build-tests release run test test-python test-swift devnet scenarios scenario-sets backtest models contracts clean
+.PHONY: setup build build-tests release run test test-python test-swift devnet scenarios scenario-sets backtest models contracts bench clean
 
 setup:
 	@bash tools/setup.sh
@@ -66,6 +66,13 @@ backtest: release
 	mkdir -p docs/backtest
 	for r in backtest backtest-bundled; do for c in detectors alerts-timeline equity price-signals; do \
 		rsvg-convert -b white out/$$r/$$c.svg -o docs/backtest/$$r-$$c.png; done; done
+
+## make bench: Sigil's figures against reference implementations in the same run (tools/sigiltools/bench.py):
+## replays of 11.8k to 1.18M events (BENCH_COPIES=1,10,100,1000 for 11.8M), the micro-benchmarks of
+## Benchmarks/ (ordo-one/benchmark), Python json+eth-abi, openssl; prints the table, writes out/bench/bench.json
+BENCH_COPIES ?= 1,10,100
+bench: release
+	$(PY) -m sigiltools.bench --copies $(BENCH_COPIES)
 
 ## make models: train the bundled model-signal models on the bundled data and the anomaly-model
 ## autoencoder on the clean scenario set (ordinary flow only), and publish their hashes to a

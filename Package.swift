@@ -168,7 +168,13 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The bot's matrix products are tiny (a few hundred weights): Debian's single-threaded
+            // OpenBLAS (libopenblas0-serial, same soname) is found first, so no worker thread is
+            // started, and spins, at every start. Without that package the default one loads.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-serial",
+                                           "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/aarch64-linux-gnu/openblas-serial"],
+                                          .when(platforms: [.linux]))]
         ),
         .target(name: "SigilTestSupport", dependencies: ["SigilCore", "SigilChain", "SigilModels", "SigilPluginAPI"], path: "Tests/SigilTestSupport",
                 swiftSettings: swiftSettings),

@@ -41,9 +41,10 @@ def recording(out, copies):
         return BUNDLED
     path = os.path.join(out, f"replay-x{copies}.jsonl.gz")
     if not os.path.exists(path):
-        subprocess.run([sys.executable, "-m", "sigiltools.replicate", BUNDLED, "--copies", str(copies), "--out", path + ".tmp"],
+        partial = os.path.join(out, f"replay-x{copies}.partial.jsonl.gz")
+        subprocess.run([sys.executable, "-m", "sigiltools.replicate", BUNDLED, "--copies", str(copies), "--out", partial],
                        check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools")))
-        os.replace(path + ".tmp", path)
+        os.replace(partial, path)
     return path
 
 

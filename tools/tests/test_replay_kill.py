@@ -1,0 +1,62 @@
+"""A replay commits thousands of events per SQLite transaction (group commit): `kill -9` in the
+middle of a batch loses the batch, and the next run redoes it, so the outputs are those of an
+uninterrupted run, each stored once, the JSONL level with the store."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from live_helpers import ROOT, assert_lines_match_store, db, sigil_binary
+
+REPLICATE_COPIES = 3
+
+
+def config(path, recording, out_dir):
+    chain = json.load(open(os.path.join(ROOT, "data", "replay", "manifest.json")))["chainId"]
+    default = open(os.path.join(ROOT, "strategies.yaml")).read()
+    body = default[default.index("# Where model hashes"):default.index("# Where every signal")]
+    body = body.replace("models/", os.path.join(ROOT, "models") + "/")
+    with open(path, "w") as f:
+        f.write(f"feeds:\n  - {{name: rec, kind: replay, path: {recording}, chain_id: {chain}}}\n" + body
+                + f"outputs: {{jsonl: {out_dir}/outputs.jsonl, sqlite: {out_dir}/sigil.sqlite}}\n")
+    return path
+
+
+def outputs(out_dir):
+    with db(out_dir) as c:
+        return sorted(j for (j,) in c.execute("SELECT json FROM outputs"))
+
+
+def test_kill_minus_nine_inside_a_batch_then_rerun_equals_an_uninterrupted_run(tmp_path):
+    recording = str(tmp_path / "rec.jsonl.gz")
+    subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), "-m", "sigiltools.replicate",
+                    os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz"), "--copies", str(REPLICATE_COPIES),
+                    "--out", recording], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools")))
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    whole.mkdir()
+    cut.mkdir()
+    ref = subprocess.run([sigil_binary(), "run", config(str(tmp_path / "whole.yaml"), recording, whole)],
+                         capture_output=True, text=True, timeout=600)
+    assert ref.returncode == 0, ref.stdout + ref.stderr
+    expected = outputs(whole)
+    assert len(expected) > 100
+
+    cfg = config(str(tmp_path / "cut.yaml"), recording, cut)
+    kills = 0
+    for delay in (1.5, 3.0):
+        bot = subprocess.Popen([sigil_binary(), "run", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if bot.poll() is None:
+            bot.send_signal(signal.SIGKILL)
+            kills += 1
+        bot.wait(30)
+    assert kills >= 1, "the replay ended before it could be killed: use a longer recording"
+    # Killed mid-run: some of the work is committed, not all of it.
+    assert len(outputs(cut)) < len(expected)
+
+    done = subprocess.run([sigil_binary(), "run", cfg], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert outputs(cut) == expected
+    assert assert_lines_match_store(str(cut)) == len(expected)
