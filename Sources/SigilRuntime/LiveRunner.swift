@@ -130,7 +130,7 @@ public final class LiveRunner {
         quarantinedByRebuild.append("\(where_): \(reason)")
     }
 
-    /// Commits what was handled and waits (a no-op when nothing does).
+    /// Commits what was handled and not yet committed (nothing when nothing waits).
     public func flush() throws {
         guard !pending.isEmpty else { return }
         let batch = pending
@@ -144,7 +144,7 @@ public final class LiveRunner {
     public func handle(_ item: FeedItem) throws {
         defer { summary.simulationsDropped = engine.simulationsDropped }
         try apply(item)
-        if pending.eventCount >= commitEvery || pending.closedCount >= commitEvery || commitEvery == 1 { try flush() }
+        if pending.eventCount >= commitEvery || pending.closedCount >= commitEvery { try flush() }
     }
 
     func apply(_ item: FeedItem) throws {
@@ -181,9 +181,8 @@ public final class LiveRunner {
             summary.heads += 1
             summary.lastBlock = max(summary.lastBlock, number)
             closed[feed] = number
-            // Plugins judging whole blocks see this one now; what they say is stored before the
-            // checkpoint moves (after a crash between the two, the block is closed again, and
-            // the store keeps each output once).
+            // Plugins judging whole blocks see this one now; what they say is committed in the
+            // same transaction that moves the checkpoint.
             pending.store(engine.closeBlock(chainId: chainId, through: number))
             pending.close(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
             closedSinceSnapshot += 1

@@ -49,6 +49,8 @@ def recording(out, copies):
 
 
 def config(d, rec, plugins):
+    """A configuration in `d` replaying `rec`, with the bundled default's plugins, models, risk
+    gate and portfolio (or none), outputs in `d`."""
     chain = json.load(open(MANIFEST))["chainId"]
     text = f"feeds:\n  - {{name: bench, kind: replay, path: {rec}, chain_id: {chain}}}\n"
     if plugins:
@@ -195,7 +197,8 @@ def startup(runs=7):
                     break
             p.kill()
             p.wait()
-            os.remove(f"{d}/sigil.sqlite") if os.path.exists(f"{d}/sigil.sqlite") else None
+            if os.path.exists(f"{d}/sigil.sqlite"):
+                os.remove(f"{d}/sigil.sqlite")
         for _ in range(runs):
             t0 = time.perf_counter()
             subprocess.run(["/bin/true"], check=True)

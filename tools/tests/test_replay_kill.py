@@ -1,26 +1,15 @@
 """A replay commits thousands of events per SQLite transaction (group commit): `kill -9` in the
 middle of a batch loses the batch, and the next run redoes it, so the outputs are those of an
 uninterrupted run, each stored once, the JSONL level with the store."""
-import json
 import os
 import signal
 import subprocess
 import time
 
 from live_helpers import ROOT, assert_lines_match_store, db, sigil_binary
+from sigiltools.bench import config
 
 REPLICATE_COPIES = 3
-
-
-def config(path, recording, out_dir):
-    chain = json.load(open(os.path.join(ROOT, "data", "replay", "manifest.json")))["chainId"]
-    default = open(os.path.join(ROOT, "strategies.yaml")).read()
-    body = default[default.index("# Where model hashes"):default.index("# Where every signal")]
-    body = body.replace("models/", os.path.join(ROOT, "models") + "/")
-    with open(path, "w") as f:
-        f.write(f"feeds:\n  - {{name: rec, kind: replay, path: {recording}, chain_id: {chain}}}\n" + body
-                + f"outputs: {{jsonl: {out_dir}/outputs.jsonl, sqlite: {out_dir}/sigil.sqlite}}\n")
-    return path
 
 
 def outputs(out_dir):
@@ -37,13 +26,13 @@ def test_kill_minus_nine_inside_a_batch_then_rerun_equals_an_uninterrupted_run(t
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     whole.mkdir()
     cut.mkdir()
-    ref = subprocess.run([sigil_binary(), "run", config(str(tmp_path / "whole.yaml"), recording, whole)],
+    ref = subprocess.run([sigil_binary(), "run", config(str(whole), recording, plugins=True)],
                          capture_output=True, text=True, timeout=600)
     assert ref.returncode == 0, ref.stdout + ref.stderr
     expected = outputs(whole)
     assert len(expected) > 100
 
-    cfg = config(str(tmp_path / "cut.yaml"), recording, cut)
+    cfg = config(str(cut), recording, plugins=True)
     kills = 0
     for delay in (1.5, 3.0):
         bot = subprocess.Popen([sigil_binary(), "run", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
