@@ -253,7 +253,8 @@ public final class EthereumLogFeed: Sendable {
         health.update { $0.state = .live }
         logger.info("live", metadata: ["chain": "\(nodeChain)", "block": "\(c.head)"])
         var rejections = FrameRejections(logger: logger)
-        for await frame in client.notifications {
+        for await notification in client.notifications {
+            let frame = notification.text
             let size = frame.utf8.count
             let decoded: FrameDecoder.Decoded
             let log: EthLog?
@@ -281,7 +282,7 @@ public final class EthereumLogFeed: Sendable {
             case .event(let e, _):
                 if e.removed {
                     try await onRemoved(e, client, &c, emit)
-                } else if let log, let refused = try await onLog(FeedEvent(event: e, log: log), client, &c, emit) {
+                } else if let log, let refused = try await onLog(FeedEvent(event: e, log: log, received: notification.received), client, &c, emit) {
                     health.update { $0.rejected[refused.reason, default: 0] += 1 }
                     rejections.reject(refused, feed: configuration.name, frameBytes: size)
                 }

@@ -56,6 +56,9 @@ final class HandoffCredits: Sendable {
         return true
     }
 
+    /// Items handed over and not yet returned (the one being handled included).
+    var handedOver: Int { state.withLock { capacity - $0.available } }
+
     /// Returns a credit: the longest-waiting feed goes on, or the credit is kept.
     func release() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in

@@ -7,8 +7,9 @@ public import SigilModels
 /// The event loop's state: the engine, the store, and what the feeds (live or replay) said,
 /// handled one item at a time from one task.
 ///
-/// Every item is committed before the next is handled: processed events go into the journal in
-/// the same transaction as the outputs they caused; a closed block moves the feed's checkpoint.
+/// Processed events go into the journal in the same transaction as the outputs they caused; a
+/// closed block moves the feed's checkpoint. A live item is committed before the next is handled
+/// unless more are already waiting (then a burst commits together); a replay commits thousands.
 /// The engine's state is a function of the journal: every `snapshotEvery` closed blocks it is
 /// snapshotted (plugins' `state` included), and a restart (`restore`) or a reorg (`.rewind`)
 /// restores the newest snapshot that includes no retracted event and replays only the journal
@@ -39,6 +40,8 @@ public final class LiveRunner {
     public let commitEvery: Int
     /// What was handled and is not committed yet.
     var pending = OutputStore.Batch()
+    /// When the frames of the pending live events arrived.
+    var pendingArrivals: [ContinuousClock.Instant] = []
     /// The snapshot the last rebuild started from (its block and journal position), if any.
     public private(set) var restoredSnapshot: (block: UInt64, seq: Int64)?
 
@@ -133,18 +136,31 @@ public final class LiveRunner {
     /// Commits what was handled and not yet committed (nothing when nothing waits).
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        let batch = pending
+        let batch = pending, arrivals = pendingArrivals
         pending = OutputStore.Batch()
+        pendingArrivals.removeAll(keepingCapacity: true)
+        let began = ContinuousClock.now
         let stored = try store.commit(batch)
+        let committed = ContinuousClock.now
+        summary.commits.record(committed - began)
+        for a in arrivals { summary.frameToCommit.record(committed - a) }
         summary.tally(batch.outputs, fresh: stored.count)
     }
 
+    /// Items' events (or closed blocks) a live run commits together at most when more items
+    /// are already waiting (a block's logs arrive in a burst).
+    public static let waitingBatchLimit = 512
+
     /// Handles one item from a feed; its effects are committed with it, or (`commitEvery` > 1)
     /// with the batch it joins once that holds `commitEvery` events, or at `flush()`.
-    public func handle(_ item: FeedItem) throws {
+    /// `moreWaiting`: further items are already handed over, so this one's effects are
+    /// committed with theirs (group commit of a burst), up to `waitingBatchLimit`; the last
+    /// item of the burst commits them all.
+    public func handle(_ item: FeedItem, moreWaiting: Bool = false) throws {
         defer { summary.simulationsDropped = engine.simulationsDropped }
         try apply(item)
-        if pending.eventCount >= commitEvery || pending.closedCount >= commitEvery { try flush() }
+        let limit = moreWaiting ? max(commitEvery, Self.waitingBatchLimit) : commitEvery
+        if pending.eventCount >= limit || pending.closedCount >= limit { try flush() }
     }
 
     func apply(_ item: FeedItem) throws {
@@ -162,6 +178,7 @@ public final class LiveRunner {
                 }
                 outputs += engine.process(e.event)
                 fresh.append(e)
+                if let arrived = e.received { pendingArrivals.append(arrived) }
                 summary.lastBlock = max(summary.lastBlock, e.event.id.blockNumber)
             }
             summary.events += fresh.count

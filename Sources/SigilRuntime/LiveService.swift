@@ -9,8 +9,9 @@ import Synchronization
 
 /// `sigil run` on live feeds as a swift-service-lifecycle `Service`: restores the engine from the
 /// journal, runs every feed in its own task, and handles what they deliver in one task, each
-/// item committed before the next. On graceful shutdown (SIGINT/SIGTERM) it stops between two
-/// items; `stopAtBlock` ends the run once every feed has closed that block.
+/// item committed before the next (or, when more already wait, with them). On graceful shutdown
+/// (SIGINT/SIGTERM) it stops between two items; `stopAtBlock` ends the run once every feed has
+/// closed that block.
 public struct LiveService: Service {
     /// One status report: the totals and each feed's health.
     public struct Status: Sendable {
@@ -37,7 +38,8 @@ public struct LiveService: Service {
     let models: [String: NeuralModel]
     let logger: Logger
     let stopAtBlock: UInt64?
-    let statusInterval: Duration
+    /// Time between two status reports (nil: none).
+    let statusInterval: Duration?
     let onReady: @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void
     let status: @Sendable (Status) -> Void
     let onModel: @Sendable (String) -> Void
@@ -71,7 +73,7 @@ public struct LiveService: Service {
     }
 
     public init(config: SigilConfig, models: [String: NeuralModel], logger: Logger, stopAtBlock: UInt64? = nil,
-                statusInterval: Duration = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
+                statusInterval: Duration? = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
                 onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
                 onModel: @escaping @Sendable (String) -> Void = { _ in },
                 status: @escaping @Sendable (Status) -> Void) {
@@ -160,10 +162,12 @@ public struct LiveService: Service {
             if let follower = follower() {
                 group.addTask { await follower.run { sink.yield(.model($0)) } }
             }
-            group.addTask { [statusInterval] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: statusInterval)
-                    sink.yield(.tick)
+            if let statusInterval, statusInterval > .zero {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: statusInterval)
+                        sink.yield(.tick)
+                    }
                 }
             }
             defer { group.cancelAll() }
@@ -173,7 +177,10 @@ public struct LiveService: Service {
             for await input in inputs.cancelOnGracefulShutdown() {
                 switch input {
                 case .item(let item):
-                    try await OffPool.run { try box.value.handle(item) }
+                    // Items already waiting behind this one (a block's logs come in a burst) are
+                    // committed with it in one transaction, by the last of them.
+                    let moreWaiting = credits.handedOver > 1
+                    try await OffPool.run { try box.value.handle(item, moreWaiting: moreWaiting) }
                     try await answerSimulations()
                     credits.release()
                     if let stop = stopAtBlock, case .blockClosed = item, runner.allClosed(through: stop, feeds: names) {
@@ -189,6 +196,7 @@ public struct LiveService: Service {
                 }
             }
         }
+        try await OffPool.run { try box.value.flush() }
         if let p = runner.engine.portfolio { try store.savePortfolio(p, block: runner.summary.lastBlock) }
         try store.close()
         let final = report()

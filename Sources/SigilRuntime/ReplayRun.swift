@@ -1,6 +1,6 @@
 import Foundation
 public import SigilChain
-import SigilCore
+public import SigilCore
 public import SigilPluginAPI
 import SigilFeeds
 public import SigilModels
@@ -36,6 +36,10 @@ public struct ReplayRun {
         public var seconds: Double = 0
         /// True when `shouldStop` ended the run before the recordings did.
         public var stoppedEarly = false
+        /// Live events, from their frame's arrival to the commit of what they caused.
+        public var frameToCommit = LatencyHistogram()
+        /// The store's write transactions (one per item live, one per batch in a replay).
+        public var commits = LatencyHistogram()
 
         /// Counts outputs produced (`fresh` of them newly stored).
         mutating func tally(_ records: [OutputRecord], fresh: Int) {

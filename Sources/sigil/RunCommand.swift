@@ -24,8 +24,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Live feeds: stop once every feed has closed this block.")
     var stopAtBlock: UInt64?
 
-    @Option(help: "Live feeds: seconds between status lines.")
+    @Option(help: "Live feeds: seconds between status lines (0: none, only the summary at the end).")
     var statusEvery: Double = 10
+
+    func validate() throws {
+        guard statusEvery.isFinite, (0...86_400).contains(statusEvery) else {
+            throw ValidationError("--status-every takes seconds from 0 (no status lines) to 86400, not \(statusEvery)")
+        }
+    }
 
     func run() async throws {
         let start = ContinuousClock.now
@@ -45,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
         if cfg.feeds.contains(where: \.isLive) {
             let box = LiveService.OutcomeBox()
             let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
-                                      statusInterval: .seconds(statusEvery), outcome: box, onReady: announce,
+                                      statusInterval: statusEvery > 0 ? .seconds(statusEvery) : nil, outcome: box, onReady: announce,
                                       onModel: { Self.say($0) }) { st in
                 Self.say(String(format: "[%6.1fs] events %d  outputs %d  block %llu", st.summary.seconds, st.summary.events,
                                 st.summary.outputs, st.summary.lastBlock))
@@ -109,6 +115,7 @@ struct RunCommand: AsyncParsableCommand {
         let cfg = (try? ConfigLoader.load(path: config, components: .bundled))?.outputs
         if live {
             Self.say("summary: \(summary.events) events, \(summary.heads) blocks closed")
+            Self.say("  latency, frame arrived → outputs committed: \(summary.frameToCommit.description); commits: \(summary.commits.description)")
         } else {
             Self.say("summary: \(summary.frames) frames, \(summary.events) events, \(summary.retractions) retractions, "
                      + "\(summary.rejected.values.reduce(0, +)) rejected frames")

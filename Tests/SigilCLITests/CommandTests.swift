@@ -34,6 +34,15 @@ import Testing
         let bad = try await Peers.sigil(["run", dir + "/missing.yaml"])
         #expect(bad.status == 2 && bad.err.contains("missing.yaml:1:1"))
     }
+
+    /// A status interval that is not a number of seconds from 0 to a day is refused before
+    /// anything starts (0 once made a live run print status lines in a loop).
+    @Test func aStatusIntervalOutOfRangeIsRefused() async throws {
+        for value in ["-1", "nan", "inf", "1e9"] {
+            let r = try await Peers.sigil(["run", Peers.root + "/strategies.yaml", "--status-every=\(value)"])
+            #expect(r.status == 64 && r.err.contains("--status-every takes seconds from 0"), "\(value): \(r)")
+        }
+    }
 }
 
 /// `sigil run` refuses to start when a model fails verification, unless its strategy is optional.

@@ -41,7 +41,7 @@ import Testing
             while seenLogs.filter({ txs.contains($0.transactionHash.description) }).count < 3, ContinuousClock.now < deadline {
                 guard let frame = await iterator.next() else { break }
                 // The driver's token transfers decode as ERC-20 transfer events, with their log.
-                switch try decoder.decodeKeepingLog(frame) {
+                switch try decoder.decodeKeepingLog(frame.text) {
                 case (.head(let h, _), _): seenHeads.append(h.number)
                 case (.otherLog(let l, _), _): seenLogs.append(l)
                 case (.event(let e, _), let log?) where e.payload.kind == "erc20.transfer": seenLogs.append(log)
@@ -63,7 +63,7 @@ import Testing
             let deadline2 = ContinuousClock.now + .seconds(10)
             while removed.count < 2 || replaced.count < 1, ContinuousClock.now < deadline2 {
                 guard let frame = await iterator.next() else { break }
-                if case (.event(let e, _), let l?) = try decoder.decodeKeepingLog(frame), e.payload.kind == "erc20.transfer" {
+                if case (.event(let e, _), let l?) = try decoder.decodeKeepingLog(frame.text), e.payload.kind == "erc20.transfer" {
                     if e.removed { removed.append(l) } else { replaced.append(l) }
                 }
             }

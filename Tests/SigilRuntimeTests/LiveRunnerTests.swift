@@ -47,15 +47,37 @@ import Testing
 
     /// Hands blocks to the runner as a feed would, yielding between blocks so that the long
     /// replay does not hold one of the few cooperative threads the other tests share.
-    static func feed(_ runner: LiveRunner, _ blocks: ArraySlice<Block>, chainId: UInt64) async throws {
+    /// `bursts`: each block's logs are handed over as a burst (more waiting behind each), so they
+    /// commit together with the block's close.
+    static func feed(_ runner: LiveRunner, _ blocks: ArraySlice<Block>, chainId: UInt64, bursts: Bool = false) async throws {
         for b in blocks {
             await Task.yield()
-            for e in b.events { try runner.handle(.events(feed: "f", [e])) }
+            for e in b.events { try runner.handle(.events(feed: "f", [e]), moreWaiting: bursts) }
             try runner.handle(.blockClosed(feed: "f", chainId: chainId, number: b.number, hash: b.hash))
         }
     }
 
-    @Test func crashesAndRestartsGiveTheOutputsOfAnUninterruptedRun() async throws {
+    /// Live items handed over while more wait are committed with the last of them, and not before.
+    @Test func aBurstCommitsWithItsLastItem() async throws {
+        let (chainId, blocks) = try Self.blocks()
+        let (path, dir) = try RunTests.tempConfig()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = try ConfigLoader.load(path: path, components: .bundled)
+        let models = try await ModelGate.check(config).verified
+        let store = try OutputStore(sqlitePath: dir + "/b.sqlite", jsonlPath: dir + "/b.jsonl")
+        let runner = try LiveRunner(config: config, models: models, store: store)
+        let journaled = { try DatabaseQueue(path: dir + "/b.sqlite").read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM events") ?? 0 } }
+        guard let busy = blocks.first(where: { $0.events.count > 2 }) else { Issue.record("no block with three events"); return }
+        for e in busy.events { try runner.handle(.events(feed: "f", [e]), moreWaiting: true) }
+        #expect(try journaled() == 0)
+        try runner.handle(.blockClosed(feed: "f", chainId: chainId, number: busy.number, hash: busy.hash))
+        #expect(try journaled() == busy.events.count)
+        #expect(runner.summary.commits.count == 1)
+        try store.close()
+    }
+
+    @Test(arguments: [false, true])
+    func crashesAndRestartsGiveTheOutputsOfAnUninterruptedRun(bursts: Bool) async throws {
         let (chainId, blocks) = try Self.blocks()
         let (path, dir) = try RunTests.tempConfig()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -77,9 +99,10 @@ import Testing
             // A feed resumes from the block after the checkpoint, redelivering what was in flight.
             position = resume["f"].map { cp in blocks.firstIndex { $0.number > cp.checkpoint } ?? blocks.count } ?? 0
             if position > 0 { #expect(runner.rebuiltEvents > 0) }
-            try await Self.feed(runner, blocks[position..<stop], chainId: chainId)
+            try await Self.feed(runner, blocks[position..<stop], chainId: chainId, bursts: bursts)
             if stop < blocks.count, let half = blocks[stop...].first(where: { $0.events.count > 1 }) {
-                try runner.handle(.events(feed: "f", Array(half.events.prefix(1))))  // in flight when the process dies
+                // In flight when the process dies (with bursts: handled, waiting for its burst's commit).
+                try runner.handle(.events(feed: "f", Array(half.events.prefix(1))), moreWaiting: bursts)
             }
             try store.close()
         }

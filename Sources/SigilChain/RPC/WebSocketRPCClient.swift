@@ -14,9 +14,15 @@ import WSCompression
 /// any frame that is not a response to a call, for the decoder to reject and count).
 /// When the connection ends, pending calls fail and `notifications` finishes.
 public final class WebSocketRPCClient: JSONRPCTransport {
+    /// A frame as it arrived, and when (the start of the bot's frame → commit latency).
+    public struct Notification: Sendable {
+        public let text: String
+        public let received: ContinuousClock.Instant
+    }
+
     public let url: String
-    public let notifications: AsyncStream<String>
-    let notificationSink: AsyncStream<String>.Continuation
+    public let notifications: AsyncStream<Notification>
+    let notificationSink: AsyncStream<Notification>.Continuation
     let logger: Logger
     let maxFrameSize: Int
     let pingInterval: Duration
@@ -59,7 +65,7 @@ public final class WebSocketRPCClient: JSONRPCTransport {
         self.maxFrameSize = maxFrameSize
         self.pingInterval = pingInterval
         self.bufferedNotifications = bufferedNotifications
-        (notifications, notificationSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(bufferedNotifications))
+        (notifications, notificationSink) = AsyncStream.makeStream(of: Notification.self, bufferingPolicy: .bufferingOldest(bufferedNotifications))
     }
 
     /// How many notifications may wait unread.
@@ -195,15 +201,16 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     }
 
     func receive(_ text: String) {
-        state.withLock { $0.lastReceived = .now }
+        let now = ContinuousClock.now
+        state.withLock { $0.lastReceived = now }
         if Self.isNotification(text) {
-            deliver(text)
+            deliver(Notification(text: text, received: now))
             return
         }
         // A frame that is no response to a call goes to `notifications` too: the consumer's
         // decoder rejects it with a reason (malformed JSON, not a notification), and counts it.
         guard let response = try? JSONRPC.decodeResponse(Data(text.utf8)), case .int(let id)? = response.id else {
-            deliver(text)
+            deliver(Notification(text: text, received: now))
             return
         }
         do {
@@ -214,8 +221,8 @@ public final class WebSocketRPCClient: JSONRPCTransport {
     }
 
     /// Hands a frame to the consumer; a full buffer ends the connection (never a silent drop).
-    func deliver(_ text: String) {
-        guard case .dropped = notificationSink.yield(text) else { return }
+    func deliver(_ frame: Notification) {
+        guard case .dropped = notificationSink.yield(frame) else { return }
         let first = state.withLock { s in
             defer { s.overflowed = true }
             return !s.overflowed

@@ -6,10 +6,21 @@ public import SigilCore
 public struct FeedEvent: Sendable, Hashable {
     public var event: MarketEvent
     public var log: EthLog
+    /// When its frame arrived (live feeds): the start of its frame → commit latency. Not part
+    /// of the event: equality and hashing ignore it.
+    public var received: ContinuousClock.Instant?
 
-    public init(event: MarketEvent, log: EthLog) {
+    public init(event: MarketEvent, log: EthLog, received: ContinuousClock.Instant? = nil) {
         self.event = event
         self.log = log
+        self.received = received
+    }
+
+    public static func == (a: FeedEvent, b: FeedEvent) -> Bool { a.event == b.event && a.log == b.log }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(event)
+        h.combine(log)
     }
 }
 
