@@ -6,6 +6,8 @@ import Foundation
 /// sorted the way JSONSerialization sorts them.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    /// True right after `{` or `[`: the next member or element needs no comma.
+    var atStart = true
 
     public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
@@ -76,15 +78,108 @@ public struct JSONWriter {
             write(value)
         }
         bytes.append(UInt8(ascii: "}"))
+        atStart = false
+    }
+
+    // MARK: fixed keys
+    //
+    // Objects whose keys are fixed are written member by member, the caller listing them in
+    // JSONSerialization's order (tests compare the result with JSONSerialization's): no member
+    // list, no closures, no sort.
+
+    /// `{`: members follow, through `key(_:)`.
+    public mutating func open() {
+        bytes.append(UInt8(ascii: "{"))
+        atStart = true
+    }
+
+    public mutating func close() {
+        bytes.append(UInt8(ascii: "}"))
+        atStart = false
+    }
+
+    /// `[`: elements follow, each after `element()`.
+    public mutating func openArray() {
+        bytes.append(UInt8(ascii: "["))
+        atStart = true
+    }
+
+    public mutating func closeArray() {
+        bytes.append(UInt8(ascii: "]"))
+        atStart = false
+    }
+
+    /// Before each element of an array.
+    public mutating func element() {
+        if !atStart { bytes.append(UInt8(ascii: ",")) }
+        atStart = false
+    }
+
+    /// A member's key: ASCII that needs no escape (the caller's fixed keys).
+    public mutating func key(_ k: StaticString) {
+        element()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    public mutating func uint(_ u: UInt64) {
+        var count = 1, rest = u
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        let end = bytes.count + count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var v = u, i = end
+        while v > 0 {
+            i -= 1
+            bytes[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
+    }
+
+    public mutating func bool(_ b: Bool) { bytes.append(contentsOf: (b ? "true" : "false").utf8) }
+
+    /// An address as a string: `"0x"` and 40 lower-case hex digits.
+    public mutating func address(_ a: Address) {
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "0"), UInt8(ascii: "x")])
+        hexDigits(a.hi, 16)
+        hexDigits(a.mid, 16)
+        hexDigits(UInt64(a.lo), 8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A 32-byte value as a string: `"0x"` and 64 lower-case hex digits.
+    public mutating func hash(_ h: Hash32) {
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "0"), UInt8(ascii: "x")])
+        for w in [h.w0, h.w1, h.w2, h.w3] { hexDigits(w, 16) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func hexDigits(_ v: UInt64, _ count: Int) {
+        for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(Self.hex[Int((v >> (4 * UInt64(i))) & 0xf)]) }
+    }
+
+    /// A string map as an object, keys sorted as JSONSerialization sorts them.
+    public mutating func stringMap(_ m: [String: String]) {
+        open()
+        for (k, v) in m.sorted(by: { Self.ordered($0.key, $1.key) }) {
+            element()
+            string(k)
+            bytes.append(UInt8(ascii: ":"))
+            string(v)
+        }
+        close()
     }
 
     mutating func write(_ value: Value) {
         switch value {
         case .string(let s): string(s)
         case .int(let i): bytes.append(contentsOf: String(i).utf8)
-        case .uint(let u): bytes.append(contentsOf: String(u).utf8)
+        case .uint(let u): uint(u)
         case .double(let d): double(d)
-        case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        case .bool(let b): bool(b)
         case .strings(let a):
             bytes.append(UInt8(ascii: "["))
             for (i, s) in a.enumerated() {
@@ -93,7 +188,7 @@ public struct JSONWriter {
             }
             bytes.append(UInt8(ascii: "]"))
         case .stringMap(let m):
-            object(m.map { ($0.key, .string($0.value)) })
+            stringMap(m)
         case .object(let body):
             body(&self)
         case .objects(let bodies):
@@ -108,7 +203,7 @@ public struct JSONWriter {
 
     /// A number as JSONSerialization writes it: the shortest round-trip form, with no `.0` on
     /// whole values. Not-finite values have no JSON form: written as null.
-    mutating func double(_ d: Double) {
+    public mutating func double(_ d: Double) {
         guard d.isFinite else {
             bytes.append(contentsOf: "null".utf8)
             return

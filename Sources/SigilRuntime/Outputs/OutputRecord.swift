@@ -56,46 +56,85 @@ public struct OutputRecord: Hashable, Sendable {
         }
     }
 
-    /// The JSON object written to the JSONL sink and stored with the output (keys sorted as
-    /// they always were), built without Foundation's `[String: Any]` trees.
+    /// The JSON object written to the JSONL sink and stored with the output: JSONSerialization's
+    /// `.sortedKeys` format, as it always was (the tests compare the two), written member by
+    /// member with the fixed keys listed in that order.
     public var json: String {
-        let c = cause
-        var members: [(String, JSONWriter.Value)] = [
-            ("key", .string(key)), ("strategy", .string(strategy)), ("plugin", .string(plugin)), ("type", .string(type == "vetoed_signal" ? "signal" : type)),
-            ("event", .object { w in
-                w.object([("chainId", .uint(c.chainId)), ("blockNumber", .uint(c.blockNumber)), ("blockHash", .string("\(c.blockHash)")),
-                          ("logIndex", .uint(UInt64(c.logIndex))), ("transactionHash", .string("\(c.transactionHash)"))])
-            }),
-        ]
-        switch body {
-        case .alert(let a):
-            let labels: [(inout JSONWriter) -> Void] = a.labels.map { l in
-                { w in w.object([("entity", .string(l.entity)), ("label", .string(l.label)), ("confidence", .double(l.confidence))]) }
+        var w = JSONWriter(capacity: 768)
+        w.open()
+        if case .alert(let a) = body {
+            w.key("alert")
+            w.open()
+            w.key("addresses")
+            w.openArray()
+            for x in a.addresses {
+                w.element()
+                w.address(x)
             }
-            members.append(("alert", .object { w in
-                w.object([("alertId", .string(a.alertId)), ("name", .string(a.name)), ("description", .string(a.description)),
-                          ("severity", .string(a.severity.rawValue)), ("type", .string(a.kind.rawValue)), ("pool", .string("\(a.pool)")),
-                          ("addresses", .strings(a.addresses.map { "\($0)" })), ("labels", .objects(labels)), ("metadata", .stringMap(a.metadata))])
-            }))
-        case .signal(let sig, let vetoed):
-            var o: [(String, JSONWriter.Value)] = [
-                ("side", .string(sig.side.rawValue)), ("pool", .string("\(sig.pool)")), ("confidence", .double(sig.confidence)),
-                ("vetoed", .bool(vetoed)), ("metadata", .stringMap(sig.metadata)),
-            ]
-            if let m = sig.model {
-                o.append(("model", .object { w in
-                    w.object([("id", .string(m.id)), ("version", .uint(m.version)), ("weightsHash", .string("\(m.weightsHash)"))])
-                }))
+            w.closeArray()
+            w.key("alertId"); w.string(a.alertId)
+            w.key("description"); w.string(a.description)
+            w.key("labels")
+            w.openArray()
+            for l in a.labels {
+                w.element()
+                w.open()
+                w.key("confidence"); w.double(l.confidence)
+                w.key("entity"); w.string(l.entity)
+                w.key("label"); w.string(l.label)
+                w.close()
             }
-            members.append(("signal", .object { w in w.object(o) }))
-        case .fill(let f, let side):
-            members.append(("fill", .object { w in
-                w.object([("side", .string(side.rawValue)), ("pool", .string("\(f.pool)")), ("tokenIn", .string("\(f.tokenIn)")),
-                          ("amountIn", .double(f.amountIn)), ("tokenOut", .string("\(f.tokenOut)")), ("amountOut", .double(f.amountOut))])
-            }))
+            w.closeArray()
+            w.key("metadata"); w.stringMap(a.metadata)
+            w.key("name"); w.string(a.name)
+            w.key("pool"); w.address(a.pool)
+            w.key("severity"); w.string(a.severity.rawValue)
+            w.key("type"); w.string(a.kind.rawValue)
+            w.close()
         }
-        var w = JSONWriter()
-        w.object(members)
+        let c = cause
+        w.key("event")
+        w.open()
+        w.key("blockHash"); w.hash(c.blockHash)
+        w.key("blockNumber"); w.uint(c.blockNumber)
+        w.key("chainId"); w.uint(c.chainId)
+        w.key("logIndex"); w.uint(UInt64(c.logIndex))
+        w.key("transactionHash"); w.hash(c.transactionHash)
+        w.close()
+        if case .fill(let f, let side) = body {
+            w.key("fill")
+            w.open()
+            w.key("amountIn"); w.double(f.amountIn)
+            w.key("amountOut"); w.double(f.amountOut)
+            w.key("pool"); w.address(f.pool)
+            w.key("side"); w.string(side.rawValue)
+            w.key("tokenIn"); w.address(f.tokenIn)
+            w.key("tokenOut"); w.address(f.tokenOut)
+            w.close()
+        }
+        w.key("key"); w.string(key)
+        w.key("plugin"); w.string(plugin)
+        if case .signal(let sig, let vetoed) = body {
+            w.key("signal")
+            w.open()
+            w.key("confidence"); w.double(sig.confidence)
+            w.key("metadata"); w.stringMap(sig.metadata)
+            if let m = sig.model {
+                w.key("model")
+                w.open()
+                w.key("id"); w.string(m.id)
+                w.key("version"); w.uint(m.version)
+                w.key("weightsHash"); w.hash(m.weightsHash)
+                w.close()
+            }
+            w.key("pool"); w.address(sig.pool)
+            w.key("side"); w.string(sig.side.rawValue)
+            w.key("vetoed"); w.bool(vetoed)
+            w.close()
+        }
+        w.key("strategy"); w.string(strategy)
+        w.key("type"); w.string(type == "vetoed_signal" ? "signal" : type)
+        w.close()
         return w.text
     }
 }
