@@ -69,7 +69,8 @@ backtest: release
 
 ## make bench: Sigil's figures against reference implementations in the same run (tools/sigiltools/bench.py):
 ## replays of 11.8k to 1.18M events (BENCH_COPIES=1,10,100,1000 for 11.8M), the micro-benchmarks of
-## Benchmarks/ (ordo-one/benchmark), Python json+eth-abi, openssl; prints the table, writes out/bench/bench.json
+## Benchmarks/ (ordo-one/benchmark), Python json+eth-abi, scikit-learn and a numpy port of the fine-tuner,
+## openssl, live latency on the devnet; prints the table, writes out/bench/bench.json
 BENCH_COPIES ?= 1,10,100
 bench: release
 	$(PY) -m sigiltools.bench --copies $(BENCH_COPIES)

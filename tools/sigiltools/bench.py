@@ -6,9 +6,10 @@ Whole-process figures use the release `sigil` binary on recordings built here (t
 replicated as new chain segments, `sigiltools.replicate`); before a replay's figure is printed
 the run is checked: every event processed, every output stored once (SQLite rows, distinct keys
 and JSONL lines agree). Micro-benchmarks (frame decode, output JSON, inference, hashing) come
-from `Benchmarks/` (ordo-one/benchmark, allocation counts from its malloc interposer). The
-references: Python `json.loads` + eth-abi decoding the same frames, `openssl dgst -sha256` on
-the same file, `/bin/true` for start-up. Prints one table and writes it as JSON (`bench.json`).
+from `Benchmarks/` (ordo-one/benchmark, allocation counts from its malloc interposer), as does
+fine-tuning. The references: Python `json.loads` + eth-abi decoding the same frames, scikit-learn
+and a numpy port of the fine-tuner on the same rows (`sigiltools.bench_train`), `openssl dgst
+-sha256` on the same file, `/bin/true` for start-up. Prints one table and writes it as JSON (`bench.json`).
 """
 import argparse
 import gzip
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from sigiltools import bench_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGIL = os.path.join(ROOT, ".build", "release", "sigil")
@@ -48,11 +51,13 @@ def recording(out, copies):
     return path
 
 
-def config(d, rec, plugins):
-    """A configuration in `d` replaying `rec`, with the bundled default's plugins, models, risk
-    gate and portfolio (or none), outputs in `d`."""
-    chain = json.load(open(MANIFEST))["chainId"]
-    text = f"feeds:\n  - {{name: bench, kind: replay, path: {rec}, chain_id: {chain}}}\n"
+def config(d, rec, plugins, feed=None):
+    """A configuration in `d` replaying `rec` (or on `feed`, a flow-style feed entry), with the
+    bundled default's plugins, models, risk gate and portfolio (or none), outputs in `d`."""
+    if feed is None:
+        chain = json.load(open(MANIFEST))["chainId"]
+        feed = f"{{name: bench, kind: replay, path: {rec}, chain_id: {chain}}}"
+    text = f"feeds:\n  - {feed}\n"
     if plugins:
         with open(os.path.join(ROOT, "strategies.yaml")) as f:
             default = f.read()
@@ -139,7 +144,8 @@ def micro(out):
     bench_dir = os.path.join(ROOT, "Benchmarks")
     export = os.path.join(out, "jmh")
     os.makedirs(export, exist_ok=True)
-    env = dict(os.environ, SIGIL_ROOT=ROOT, SIGIL_BENCH_HASH_FILE=os.path.join(out, "hash-1GiB.bin"))
+    env = dict(os.environ, SIGIL_ROOT=ROOT, SIGIL_BENCH_HASH_FILE=os.path.join(out, "hash-1GiB.bin"),
+               SIGIL_BENCH_TRAIN_FILE=os.path.join(out, "train-rows.f32"))
     subprocess.run(["swift", "package", "--package-path", bench_dir, "--allow-writing-to-directory", export, "benchmark",
                     "--format", "jmh", "--path", export, "--no-progress"], check=True, env=env, stdout=subprocess.DEVNULL)
     found = {}
@@ -206,6 +212,36 @@ def startup(runs=7):
     return statistics.median(ready) * 1000, threads, statistics.median(true) * 1000
 
 
+LATENCY = re.compile(r"latency, frame arrived → outputs committed: p50 ([\d.]+) (µs|ms|s), p99 ([\d.]+) (µs|ms|s), max ([\d.]+) (µs|ms|s) \(n (\d+)\)")
+
+
+def live_latency(blocks=150, swaps=4):
+    """`sigil run` (the bundled default's plugins) on a live ethereum feed of the devnet while
+    `sigiltools.traffic` mines `blocks` blocks of `swaps` Uniswap swaps each: the bot's own
+    histogram of frame arrival → outputs committed (µs p50, p99, max, events timed)."""
+    from sigiltools.client import Devnet
+    from sigiltools.traffic import Traffic
+    unit = {"µs": 1, "ms": 1_000, "s": 1_000_000}
+    with Devnet(seed=5) as node, tempfile.TemporaryDirectory() as d:
+        traffic = Traffic(node.http_url, "--blocks", str(blocks), "--swaps", str(swaps), "--interval", "0.05")
+        first = traffic.ready["firstBlock"]
+        cfg = config(d, None, True, feed=f"{{name: devnet, kind: ethereum, url: {node.ws_url}, from_block: {first}}}")
+        bot = subprocess.Popen([SIGIL, "run", cfg, "--status-every", "0", "--stop-at-block", str(first + blocks - 1)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        done = traffic.finish()
+        node.rpc.call("sigil_mine", 1)  # closes the last traffic block: the bot stops there
+        try:
+            out = bot.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            bot.kill()
+            sys.exit(f"bench: the live run did not stop at block {first + blocks - 1}:\n{bot.communicate()[0]}")
+        m = LATENCY.search(out)
+        if bot.returncode != 0 or not m or int(m.group(7)) == 0:
+            sys.exit(f"bench: live run failed ({bot.returncode}) or printed no latency:\n{out}")
+        p50, p99, top = (float(m.group(i)) * unit[m.group(i + 1)] for i in (1, 3, 5))
+        return {"p50_us": p50, "p99_us": p99, "max_us": top, "events": int(m.group(7)), "swaps": done["swaps"]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="bench")
     p.add_argument("--copies", default="1,10,100", help="recording sizes, in copies of the bundled one (11,789 events each)")
@@ -235,6 +271,8 @@ def main(argv=None):
         frames = f.readlines()
     py = python_decode(frames)
     hashed = hash_file(a.out)
+    train_rows = os.path.join(a.out, "train-rows.f32")
+    bench_train.write_rows(train_rows, bench_train.base_model(os.path.join(ROOT, "models", "model-signal-logistic.safetensors")))
     m = micro(a.out)
     decode = m.get("frame-decode")
     if decode:
@@ -249,11 +287,29 @@ def main(argv=None):
         if f"inference-{arch}" in m:
             us = m[f"inference-{arch}"]["us_per_item"]
             row(f"inference, {arch}, one row", round(us, 3), "µs", target="<= 2", met=us <= 2)
+    for arch in ("logistic", "mlp"):
+        if f"fine-tune-{arch}" not in m:
+            continue
+        sigil = 1e6 / m[f"fine-tune-{arch}"]["us_per_item"]
+        reached = json.load(open(f"{train_rows}.{arch}.json"))
+        ref = bench_train.references(os.path.join(ROOT, "models", f"model-signal-{arch}.safetensors"), train_rows, a.runs)
+        sk, port = ref["sklearn"], ref["numpy"]
+        row(f"fine-tuning, {arch}, {reached['train_rows']:,} rows × {reached['epochs']} epochs", round(sigil), "samples/s",
+            reference=f"{round(sk['samples_per_s']):,} (scikit-learn MLPClassifier, Adam); {round(port['samples_per_s']):,} (numpy port)",
+            ratio=round(sigil / sk["samples_per_s"], 1), target=">= 5× scikit-learn", met=sigil >= 5 * sk["samples_per_s"])
+        row(f"validation log loss after fine-tuning, {arch}", round(reached["validation_loss"], 4), "",
+            reference=f"{sk['loss']:.4f} (scikit-learn); {port['loss']:.4f} (numpy port)",
+            target="<= scikit-learn + 0.005", met=reached["validation_loss"] <= sk["loss"] + 0.005)
     if "model-hash" in m:
         swift_s = m["model-hash"]["us_per_item"] / 1e6
         ossl = openssl_seconds(hashed)
         row("SHA-256 of 1 GiB from page cache", round(1024 / swift_s), "MiB/s", reference=f"{round(1024 / ossl):,} (openssl dgst)",
             ratio=round(ossl / swift_s, 3), target=">= 0.97× openssl", met=ossl / swift_s >= 0.97)
+    live = live_latency()
+    row(f"live frame → committed outputs, devnet loopback ({live['events']:,} events of {live['swaps']:,} swaps), p50",
+        round(live["p50_us"]), "µs", target="<= 200", met=live["p50_us"] <= 200)
+    row("live frame → committed outputs, p99 / max", f"{round(live['p99_us']):,} / {round(live['max_us']):,} µs", "",
+        target="p99 <= 1,000", met=live["p99_us"] <= 1_000)
     ready, threads, true = startup()
     row("start-up, exec → ready (bundled default)", round(ready, 1), "ms", reference=f"{true:.1f} (/bin/true)",
         ratio=round(ready / true, 1), target="<= 25", met=ready <= 25)
@@ -266,7 +322,7 @@ def main(argv=None):
     print("| figure | Sigil | reference | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     for r in rows:
-        sigil = f"{r['sigil']:,} {r['unit']}" if isinstance(r["sigil"], (int, float)) else str(r["sigil"])
+        sigil = f"{r['sigil']:,} {r['unit']}".strip() if isinstance(r["sigil"], (int, float)) else str(r["sigil"])
         met = "" if r["met"] is None else ("yes" if r["met"] else "no")
         print(f"| {r['figure']} | {sigil} | {r['reference'] or ''} | {'' if r['ratio'] is None else r['ratio']} | {r['target'] or ''} | {met} |")
 

@@ -13,7 +13,9 @@ range and the number of swaps sent.
 """
 import argparse
 import json
+import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -27,6 +29,29 @@ class _Node:
     def __init__(self, url: str):
         self.rpc = HTTPRPC(url)
         self.chain_id = int(self.rpc.call("eth_chainId"), 16)
+
+
+class Traffic:
+    """`python -m sigiltools.traffic` against a devnet, in the background (tests, `make bench`)."""
+
+    def __init__(self, http_url: str, *args: str):
+        tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ, PYTHONPATH=tools)
+        self.proc = subprocess.Popen([sys.executable, "-m", "sigiltools.traffic", "--rpc", http_url, *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        if not line.startswith('{"ready"'):
+            raise RuntimeError(f"traffic did not start: {line!r} {self.proc.stderr.read()[-2000:]}")
+        self.ready = json.loads(line)["ready"]
+
+    def finish(self, timeout=600) -> dict:
+        out, err = self.proc.communicate(timeout=timeout)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"traffic failed: {err[-2000:]}")
+        return json.loads(out.strip().splitlines()[-1])["done"]
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
 
 
 def main(argv=None):

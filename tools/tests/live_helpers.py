@@ -8,6 +8,7 @@ import threading
 import time
 
 from sigiltools.scenarios import TOPICS
+from sigiltools.traffic import Traffic  # noqa: F401 (the tests take it from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGIL = os.path.join(ROOT, ".build", "debug", "sigil")
@@ -153,29 +154,6 @@ def within(events, last: int, rpc) -> list[tuple[str, int]]:
         if numbers[h] <= last:
             out.append((h, i))
     return out
-
-
-class Traffic:
-    """`python -m sigiltools.traffic` against the devnet, in the background."""
-
-    def __init__(self, http_url: str, *args: str):
-        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools"))
-        import sys
-        self.proc = subprocess.Popen([sys.executable, "-m", "sigiltools.traffic", "--rpc", http_url, *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        line = self.proc.stdout.readline()
-        if not line.startswith('{"ready"'):
-            raise RuntimeError(f"traffic did not start: {line!r} {self.proc.stderr.read()[-2000:]}")
-        self.ready = json.loads(line)["ready"]
-
-    def finish(self, timeout=600) -> dict:
-        out, err = self.proc.communicate(timeout=timeout)
-        if self.proc.returncode != 0:
-            raise RuntimeError(f"traffic failed: {err[-2000:]}")
-        return json.loads(out.strip().splitlines()[-1])["done"]
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
 
 
 class HyperliquidServer:

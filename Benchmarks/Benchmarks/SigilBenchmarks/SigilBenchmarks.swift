@@ -65,6 +65,47 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Fine-tuning the bundled models on the rows of `SIGIL_BENCH_TRAIN_FILE` (little-endian
+    // float32, each row the 7 features then the 0/1 label), a fixed number of epochs (no early
+    // stop), the name counting training rows × epochs. The first run writes what it reached
+    // (`<file>.<arch>.json`: validation loss and accuracy) for the driver's equal-loss check.
+    if let path = ProcessInfo.processInfo.environment["SIGIL_BENCH_TRAIN_FILE"] {
+        guard let raw = FileManager.default.contents(atPath: path), raw.count % 32 == 0, !raw.isEmpty else {
+            fatalError("benchmarks: \(path) is not rows of 8 little-endian float32")
+        }
+        let values = raw.withUnsafeBytes { b in (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        let rows = values.count / 8
+        var features = [Float](), labels = [Float]()
+        features.reserveCapacity(rows * 7)
+        for r in 0..<rows {
+            features += values[(r * 8)..<(r * 8 + 7)]
+            labels.append(values[r * 8 + 7])
+        }
+        var options = FineTuner.Options()
+        options.epochs = 20
+        options.patience = options.epochs + 1
+        let trainRows = Int(Double(rows) * (1 - options.validationShare))
+        for (name, file) in [("logistic", "model-signal-logistic"), ("mlp", "model-signal-mlp")] {
+            guard let bytes = FileManager.default.contents(atPath: "\(root)/models/\(file).safetensors").map({ [UInt8]($0) }),
+                  let base = try? NeuralModel(safetensors: bytes, reference: ModelReference(id: file, version: 1, weightsHash: .zero)),
+                  let card = try? Safetensors(bytes: bytes).metadata
+            else { fatalError("benchmarks: cannot load models/\(file).safetensors under \(root)") }
+            let (f, l, o) = (features, labels, options)
+            Benchmark("fine-tune-\(name) ×\(trainRows * options.epochs)",
+                      configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], warmupIterations: 1,
+                                           maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
+                do {
+                    let result = try FineTuner.fineTune(base: base, card: card, features: f, labels: l, options: o, note: "bench")
+                    let reached = "{\"validation_loss\": \(result.validationLoss), \"validation_accuracy\": \(result.validationAccuracy), \"epochs\": \(result.epochsRun), \"train_rows\": \(result.trainRows)}\n"
+                    FileManager.default.createFile(atPath: "\(path).\(name).json", contents: Data(reached.utf8))
+                    blackHole(result)
+                } catch {
+                    fatalError("benchmarks: fine-tuning \(file) failed: \(error)")
+                }
+            }
+        }
+    }
+
     // SHA-256 of a model file, read from the page cache.
     if let path = ProcessInfo.processInfo.environment["SIGIL_BENCH_HASH_FILE"] {
         Benchmark("model-hash ×1", configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], warmupIterations: 1,
