@@ -161,3 +161,56 @@ import Testing
         #expect(unreachable.status == 2 && unreachable.err.contains("unreachable"))
     }
 }
+
+/// `sigil registry show` and `sigil models list` against a registry on the devnet and its snapshot.
+@Suite struct RegistryShowAndModelsListTests {
+    @Test func registryShowListsVersionsAndModelsListGivesVerdicts() async throws {
+        let f = try await RegistryFixture()
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        let other = "0x" + String(repeating: "ab", count: 32)
+        for source in [["--rpc", f.devnet.httpURL, "--registry", f.registry], ["--snapshot", f.snapshotPath]] {
+            let all = try await Peers.sigil(["registry", "show", "sigil/test-model"] + source)
+            #expect(all.status == 0, "\(all)")
+            #expect(all.out.contains("version 1\n  sha256 \(f.modelHash)\n  uri file://\(f.modelPath)\n  publisher \(f.publisher.lowercased())"), "\(all.out)")
+            #expect(all.out.contains("version 2 (latest)\n  sha256 \(other)\n  uri file://v2"), "\(all.out)")
+            let one = try await Peers.sigil(["registry", "show", "sigil/test-model", "--version", "1"] + source)
+            #expect(one.status == 0 && one.out.contains("version 1\n") && !one.out.contains("version 2"), "\(one)")
+            let unknown = try await Peers.sigil(["registry", "show", "sigil/test-model", "--version", "7"] + source)
+            #expect(unknown.status == 2 && unknown.err.contains("versions 1…2"), "\(unknown)")
+            let unregistered = try await Peers.sigil(["registry", "show", "sigil/nobody"] + source)
+            #expect(unregistered.status == 2 && unregistered.err.contains("not registered"), "\(unregistered)")
+        }
+
+        func config(_ version: String, file: String) throws -> String {
+            let path = f.dir + "/models-\(version).yaml"
+            let yaml = """
+                feeds:
+                  - {name: bundled, kind: replay, path: \(Peers.root)/data/replay/sigil-scenarios.jsonl.gz}
+                registry:
+                  snapshot: \(f.snapshotPath)
+                models:
+                  - id: sigil/test-model
+                    file: \(file)
+                    version: \(version)
+                strategies: []
+                outputs: {jsonl: \(f.dir)/o.jsonl, sqlite: \(f.dir)/o.sqlite}
+
+                """
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let pinned = try await Peers.sigil(["models", "list", try config("1", file: f.modelPath)])
+        #expect(pinned.status == 0 && pinned.out.contains("sigil/test-model: MATCH, version 1, newest registered 2, pinned to version 1"), "\(pinned)")
+        #expect(pinned.out.contains("file \(f.modelPath), sha256 \(f.modelHash)") && pinned.out.contains("used by no strategy"), "\(pinned.out)")
+        let latest = try await Peers.sigil(["models", "list", try config("latest", file: f.modelPath)])
+        #expect(latest.status == 1 && latest.out.contains("sigil/test-model: MISMATCH, version 2, newest registered 2, following latest"), "\(latest)")
+        let missing = try await Peers.sigil(["models", "list", try config("1", file: f.dir + "/missing.safetensors")])
+        #expect(missing.status == 2 && (missing.out + missing.err).contains("missing.safetensors"), "\(missing)")
+
+        // The bundled default: its model matches the bundled snapshot, used by the signals strategy.
+        let (bundled, dir) = try Fixtures.bundledConfig()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let list = try await Peers.sigil(["models", "list", bundled])
+        #expect(list.status == 0 && list.out.contains("sigil/model-signal: MATCH, version 1") && list.out.contains("used by signals (signal)"), "\(list)")
+    }
+}
