@@ -9,6 +9,7 @@ public struct ChainError: Error, CustomStringConvertible, Equatable, Sendable {
         case malformedResponse(String)
         case log(String)
         case key(String)
+        case reverted(String)
     }
 
     let kind: Kind
@@ -19,6 +20,7 @@ public struct ChainError: Error, CustomStringConvertible, Equatable, Sendable {
     static func abiEncode(_ s: String) -> ChainError { .init(.abiEncode(s)) }
     static func abiDecode(_ s: String) -> ChainError { .init(.abiDecode(s)) }
     public static func transport(_ s: String) -> ChainError { .init(.transport(s)) }
+    static func reverted(_ s: String) -> ChainError { .init(.reverted(s)) }
     static func malformed(_ s: String) -> ChainError { .init(.malformedResponse(s)) }
     static func log(_ s: String) -> ChainError { .init(.log(s)) }
 
@@ -26,6 +28,12 @@ public struct ChainError: Error, CustomStringConvertible, Equatable, Sendable {
     public var rpcCode: Int? {
         if case .rpc(let code, _, _) = kind { return code }
         return nil
+    }
+
+    /// Whether a transaction was refused by the contract (it reverted, or would have).
+    public var isRevert: Bool {
+        if case .reverted = kind { return true }
+        return false
     }
 
     /// The JSON-RPC error data (revert data for code 3), if any.
@@ -44,6 +52,7 @@ public struct ChainError: Error, CustomStringConvertible, Equatable, Sendable {
         case .malformedResponse(let s): "malformed response: \(s)"
         case .log(let s): "malformed log: \(s)"
         case .key(let s): "key: \(s)"
+        case .reverted(let s): "the contract refused: \(s)"
         }
     }
 

@@ -6,8 +6,8 @@ import SigilChain
 struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
-        abstract: "Create an Ethereum V3 keystore, or show the address of one.",
-        subcommands: [New.self, ShowAddress.self]
+        abstract: "Create an Ethereum V3 keystore (a new key, or one imported from a 0600 file), or show the address of one.",
+        subcommands: [New.self, Import.self, ShowAddress.self]
     )
 
     /// Where the password comes from (one of them; default: a prompt on the terminal).
@@ -47,6 +47,35 @@ struct KeyCommand: AsyncParsableCommand {
                 print("\(address)  written to \(keystore) (\(kdf.rawValue))")
             } catch let e as ChainError {
                 FileHandle.standardError.write(Data("sigil key new: \(e)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encrypt an existing private key into a new keystore file (mode 0600); prints its address.",
+            discussion: "The key file holds 64 hex digits (0x optional) and must be readable by its owner only (chmod 600).")
+
+        @Option(help: "The keystore file to create (never overwritten).")
+        var keystore: String
+
+        @Option(help: "The file holding the raw private key (mode 0600).")
+        var privateKeyFile: String
+
+        @Option(help: "Key derivation: scrypt (geth's standard, n=2^18), light (scrypt n=2^12), or pbkdf2 (262144 rounds).")
+        var kdf: Keystore.KDFPreset = .scrypt
+
+        @OptionGroup var password: PasswordOptions
+
+        func run() async throws {
+            do {
+                let key = try KeystoreFile.privateKey(fromFile: privateKeyFile)
+                let pw = try KeystoreFile.password(from: try password.source(), confirm: true)
+                let address = try KeystoreFile.create(at: keystore, key: key, password: pw, kdf: kdf.kdf)
+                print("\(address)  written to \(keystore) (\(kdf.rawValue))")
+            } catch let e as ChainError {
+                FileHandle.standardError.write(Data("sigil key import: \(e)\n".utf8))
                 throw ExitCode(1)
             }
         }

@@ -4,12 +4,13 @@ import SigilChain
 import SigilCore
 import SigilRuntime
 
-/// `sigil registry show MODEL_ID [--version N]`: what the ModelRegistry records for a model.
+/// `sigil registry show|deploy|authorize|revoke|publish`: read the ModelRegistry, and the writes
+/// its owner and publishers make (RegistryWrites.swift).
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry",
-        abstract: "Read the ModelRegistry.",
-        subcommands: [Show.self]
+        abstract: "Read the ModelRegistry, deploy one, authorise publishers, publish model versions.",
+        subcommands: [Show.self, Deploy.self, Authorize.self, Revoke.self, Publish.self]
     )
 
     struct Show: AsyncParsableCommand {

@@ -47,9 +47,9 @@ def write_config(path, ws_url: str, out_dir: str, **feed) -> str:
 class Bot:
     """`sigil run CONFIG` in the background, its output lines kept with their arrival times."""
 
-    def __init__(self, config: str, *args: str):
+    def __init__(self, config: str, *args: str, env=None):
         self.proc = subprocess.Popen([sigil_binary(), "run", config, "--status-every", "1", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.out: list[tuple[float, str]] = []
         self.err: list[tuple[float, str]] = []
         self.threads = [threading.Thread(target=self._pump, args=(s, d), daemon=True)

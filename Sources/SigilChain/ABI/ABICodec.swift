@@ -24,6 +24,17 @@ public enum ABI {
     /// The 4-byte selector of a function signature such as `transfer(address,uint256)`.
     public static func selector(_ signature: String) -> [UInt8] { Array(Keccak256.hash(signature).prefix(4)) }
 
+    /// An `Error(string)` revert's message (printable characters, at most 120), else the first
+    /// 64 bytes of the data as hex; "" for no data.
+    public static func revertReason(_ data: [UInt8]) -> String {
+        guard !data.isEmpty else { return "" }
+        if data.count >= 4, Array(data.prefix(4)) == selector("Error(string)"),
+           let v = try? decode([.string], Array(data.dropFirst(4))), case .string(let s) = v.first {
+            return TerminalText.escaped(s.prefix(120))
+        }
+        return Hex.encode(data.prefix(64))
+    }
+
     /// Calldata: selector followed by the encoded arguments.
     public static func call(_ signature: String, _ types: [ABIType], _ values: [ABIValue]) throws(ChainError) -> [UInt8] {
         selector(signature) + (try encode(types, values))

@@ -19,24 +19,41 @@ public enum KeystoreFile {
             guard let v = ProcessInfo.processInfo.environment[name] else { throw ChainError(.key("the environment variable \(name) is not set")) }
             return v
         case .file(let path):
-            guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-                  let mode = (attrs[.posixPermissions] as? NSNumber)?.intValue
-            else { throw ChainError(.key("cannot read the password file \(path)")) }
-            guard mode & 0o077 == 0 else {
-                throw ChainError(.key("the password file \(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it"))
-            }
-            var text: String
-            do { text = try InputFile.text(path, what: "password file", limit: 4_096) } catch {
-                throw ChainError(.key("cannot read the password file: \(error)"))
-            }
-            if text.hasSuffix("\n") { text.removeLast() }
-            if text.hasSuffix("\r") { text.removeLast() }
-            return text
+            return try privateText(path, what: "password file")
         case .prompt:
             let first = try prompt("Password: ")
             if confirm, try prompt("Repeat the password: ") != first { throw ChainError(.key("the passwords do not match")) }
             return first
         }
+    }
+
+    /// The text of a secret file that only its owner may read (mode 0600 or stricter), at most
+    /// 4 KiB, without its final line break.
+    static func privateText(_ path: String, what: String) throws(ChainError) -> String {
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = (attrs[.posixPermissions] as? NSNumber)?.intValue
+        else { throw ChainError(.key("cannot read the \(what) \(path)")) }
+        guard mode & 0o077 == 0 else {
+            throw ChainError(.key("the \(what) \(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it"))
+        }
+        var text: String
+        do { text = try InputFile.text(path, what: what, limit: 4_096) } catch {
+            throw ChainError(.key("cannot read the \(what): \(error)"))
+        }
+        // "\r\n" is one Character in Swift: `hasSuffix("\n")` alone misses it.
+        if text.hasSuffix("\r\n") || text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
+    /// Reads a raw private key (64 hex digits, `0x` optional) from a file only its owner may read.
+    /// The key never appears in an error.
+    public static func privateKey(fromFile path: String) throws(ChainError) -> PrivateKey {
+        var hex = try privateText(path, what: "private key file").trimmingCharacters(in: .whitespaces)
+        if hex.hasPrefix("0x") || hex.hasPrefix("0X") { hex.removeFirst(2) }
+        guard hex.utf8.count == 64, let bytes = Hex.decode(hex), bytes.count == 32 else {
+            throw ChainError(.key("the private key file \(path) does not hold 64 hex digits"))
+        }
+        return try PrivateKey(bytes: bytes)
     }
 
     /// Reads a line from the terminal with echo off.
@@ -63,7 +80,12 @@ public enum KeystoreFile {
     /// Generates a key and writes it encrypted to a new keystore at `path` (0600, never replacing
     /// a file); returns its address.
     public static func create(at path: String, password: String, kdf: Keystore.KDF) throws(ChainError) -> Address {
-        let key = PrivateKey.random()
+        try create(at: path, key: PrivateKey.random(), password: password, kdf: kdf)
+    }
+
+    /// Writes an existing key encrypted to a new keystore at `path` (0600, never replacing a
+    /// file); returns its address.
+    public static func create(at path: String, key: PrivateKey, password: String, kdf: Keystore.KDF) throws(ChainError) -> Address {
         try write(try Keystore.encrypt(key, password: password, kdf: kdf), to: path)
         return key.address
     }

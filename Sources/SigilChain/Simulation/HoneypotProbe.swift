@@ -86,7 +86,7 @@ public struct HoneypotProbe: Sendable {
         case UInt256(4): outcome = .sellSwapReverted
         default: return Self.failed("the probe reported an unknown stage \(f[0])")
         }
-        var r = SimulationResult(outcome: outcome, reason: revertReason(why))
+        var r = SimulationResult(outcome: outcome, reason: ABI.revertReason(why))
         (r.spent, r.buyExpected, r.buyReceived, r.sellArrived, r.sellExpected, r.sellReceived) = (f[1], f[2], f[3], f[4], f[5], f[6])
         return r
     }
@@ -95,16 +95,6 @@ public struct HoneypotProbe: Sendable {
     /// characters (it is logged and kept in the plugin's state).
     static func failed(_ why: String) -> SimulationResult {
         SimulationResult(outcome: .failed, reason: TerminalText.escaped(why.prefix(240)))
-    }
-
-    /// An `Error(string)` revert's message (printable characters, at most 120), else the data as hex.
-    static func revertReason(_ data: [UInt8]) -> String {
-        guard !data.isEmpty else { return "" }
-        if data.count >= 4, Array(data.prefix(4)) == ABI.selector("Error(string)"),
-           let v = try? ABI.decode([.string], Array(data.dropFirst(4))), case .string(let s) = v.first {
-            return TerminalText.escaped(s.prefix(120))
-        }
-        return Hex.encode(data.prefix(64))
     }
 
     static func uint256(_ x: BigUInt) -> UInt256 {
