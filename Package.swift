@@ -56,6 +56,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
@@ -93,6 +95,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -158,11 +161,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The operator's HTTP side of a run: Prometheus metrics.
+        .target(
+            name: "SigilMonitor",
+            dependencies: [
+                "SigilRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sigil",
             dependencies: [
                 "SigilCore", "SigilChain", "SigilFeeds", "SigilModels", "SigilRuntime", "SigilPluginAPI", "SigilContrib", "SigilCoordinator", "SigilBundle",
-                "SigilBacktest",
+                "SigilBacktest", "SigilMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -181,6 +199,12 @@ let package = Package(
         // Every test that runs the `sigil` binary, in one place.
         .testTarget(name: "SigilCLITests", dependencies: ["SigilTestSupport", "SigilCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SigilCoreTests", dependencies: ["SigilCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SigilMonitorTests",
+            dependencies: ["SigilMonitor", "SigilRuntime", "SigilFeeds", "SigilChain", "SigilCore",
+                           .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SigilBacktestTests", dependencies: ["SigilBacktest", "SigilCore", "SigilTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SigilRuntimeTests",

@@ -3,6 +3,7 @@ import SigilChain
 public import SigilCore
 public import SigilFeeds
 public import SigilModels
+import SigilPluginAPI
 
 /// The event loop's state: the engine, the store, and what the feeds (live or replay) said,
 /// handled one item at a time from one task.
@@ -22,7 +23,7 @@ public final class LiveRunner {
     public private(set) var models: [String: NeuralModel]
     public let store: OutputStore
     public private(set) var engine: Engine
-    public private(set) var summary = ReplayRun.Summary()
+    public internal(set) var summary = ReplayRun.Summary()
     /// Each feed's last closed block.
     public private(set) var closed: [String: UInt64] = [:]
     /// Events replayed from the journal by the last rebuild.
@@ -45,8 +46,13 @@ public final class LiveRunner {
     /// The snapshot the last rebuild started from (its block and journal position), if any.
     public private(set) var restoredSnapshot: (block: UInt64, seq: Int64)?
 
+    /// Where latencies and totals are reported (nil: nowhere).
+    public let metrics: RunMetrics?
+
     public init(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
-                snapshotEvery: Int = 256, snapshotsKept: Int = 4, pruneDepth: UInt64 = 4_096, commitEvery: Int = 1) throws {
+                snapshotEvery: Int = 256, snapshotsKept: Int = 4, pruneDepth: UInt64 = 4_096, commitEvery: Int = 1,
+                metrics: RunMetrics? = nil) throws {
+        self.metrics = metrics
         self.config = config
         self.models = models
         self.store = store
@@ -54,7 +60,12 @@ public final class LiveRunner {
         self.snapshotsKept = snapshotsKept
         self.pruneDepth = pruneDepth
         self.commitEvery = max(1, commitEvery)
-        engine = try Engine(config: config, models: models)
+        engine = try Engine(config: config, models: Self.engineModels(models, metrics))
+    }
+
+    /// The models as the engine's strategies get them: timed when metrics are kept.
+    static func engineModels(_ models: [String: NeuralModel], _ metrics: RunMetrics?) -> [String: any PredictiveModel] {
+        metrics.map { $0.timed(models) } ?? models.mapValues { $0 }
     }
 
     /// Rebuilds the engine from the journal and returns where each feed resumes.
@@ -71,7 +82,7 @@ public final class LiveRunner {
     /// Rebuilds the engine: from the newest snapshot and the journal after it, or (no snapshot,
     /// or one that does not fit the configuration) from the whole journal.
     func rebuild() throws {
-        var fresh = try Engine(config: config, models: models)
+        var fresh = try Engine(config: config, models: Self.engineModels(models, metrics))
         var after: Int64 = 0
         restoredSnapshot = nil
         if let snap = try store.latestSnapshot() {
@@ -82,7 +93,7 @@ public final class LiveRunner {
             } catch {
                 // A snapshot of other strategies or another format: the journal is the truth.
                 try store.dropSnapshots()
-                fresh = try Engine(config: config, models: models)
+                fresh = try Engine(config: config, models: Self.engineModels(models, metrics))
             }
         }
         var n = 0
@@ -144,6 +155,10 @@ public final class LiveRunner {
         let committed = ContinuousClock.now
         summary.commits.record(committed - began)
         for a in arrivals { summary.frameToCommit.record(committed - a) }
+        if let metrics {
+            metrics.committed(committed - began)
+            for a in arrivals { metrics.frameToCommit(committed - a) }
+        }
         summary.tally(batch.outputs, fresh: stored.count)
     }
 
@@ -174,6 +189,7 @@ public final class LiveRunner {
                 // beyond what a chain can hold, or one the feed had already closed.
                 if let reason = Self.invalid(e, closed: closed[feed]) {
                     summary.rejected[reason, default: 0] += 1
+                    summary.rejectedByFeed[feed, default: [:]][reason, default: 0] += 1
                     continue
                 }
                 outputs += engine.process(e.event)
@@ -182,6 +198,7 @@ public final class LiveRunner {
                 summary.lastBlock = max(summary.lastBlock, e.event.id.blockNumber)
             }
             summary.events += fresh.count
+            if !fresh.isEmpty { summary.eventsByFeed[feed, default: 0] += fresh.count }
             guard let chainId = fresh.first?.event.id.chainId else { return }
             pending.journal(feed: feed, chainId: chainId, fresh)
             pending.store(outputs)
@@ -192,6 +209,7 @@ public final class LiveRunner {
             var outputs: [OutputRecord] = []
             for e in fresh where !engine.hasSeen(e.id) { outputs += engine.process(e) }
             summary.events += fresh.count
+            if !fresh.isEmpty { summary.eventsByFeed[feed, default: 0] += fresh.count }
             let stored = try store.store(outputs)
             summary.tally(outputs, fresh: stored.count)
         case .blockClosed(let feed, let chainId, let number, let hash):
@@ -243,8 +261,11 @@ public final class LiveRunner {
         try flush()
         switch update {
         case .verified(let id, let model, let entry, _):
-            let (taken, refused) = engine.replaceModel(id: id, with: model)
-            if !taken.isEmpty { models[id] = model }
+            let (taken, refused) = engine.replaceModel(id: id, with: metrics?.timed(model) ?? model)
+            if !taken.isEmpty {
+                models[id] = model
+                metrics?.modelRunning(id, version: entry.version, sha256: entry.weightsHash.description)
+            }
             return "model \(id): now version \(entry.version) (sha256 \(entry.weightsHash), contributor \(entry.contributor))"
                 + (taken.isEmpty ? "" : " in \(taken.joined(separator: ", "))") + (refused.isEmpty ? "" : "; not taken by \(refused.joined(separator: ", "))")
         case .refused(let id, let entry, let reason, let cause):

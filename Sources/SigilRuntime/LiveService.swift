@@ -31,6 +31,7 @@ public struct LiveService: Service {
         case item(FeedItem)
         case model(ModelFollower.Update)
         case tick
+        case metricsTick
         case failed(String)
     }
 
@@ -43,6 +44,9 @@ public struct LiveService: Service {
     let onReady: @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void
     let status: @Sendable (Status) -> Void
     let onModel: @Sendable (String) -> Void
+    /// Where latencies and totals go (updated every `metricsInterval`); nil: nowhere.
+    let metrics: RunMetrics?
+    static let metricsInterval = Duration.seconds(1)
     public let outcome: OutcomeBox
     /// Feed items handed over but not yet committed, at most: a feed that gets ahead waits (and
     /// its health counts a slowdown).
@@ -75,9 +79,10 @@ public struct LiveService: Service {
     public init(config: SigilConfig, models: [String: NeuralModel], logger: Logger, stopAtBlock: UInt64? = nil,
                 statusInterval: Duration? = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
                 onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
-                onModel: @escaping @Sendable (String) -> Void = { _ in },
+                onModel: @escaping @Sendable (String) -> Void = { _ in }, metrics: RunMetrics? = nil,
                 status: @escaping @Sendable (Status) -> Void) {
         self.onModel = onModel
+        self.metrics = metrics
         self.config = config
         self.models = models
         self.logger = logger
@@ -105,10 +110,10 @@ public struct LiveService: Service {
     public func run() async throws {
         // The runner's work (SQLite commits, rebuilds) blocks: it runs off the cooperative pool,
         // one call at a time, each awaited before the next.
-        let (config, models) = (self.config, self.models)
+        let (config, models, metrics) = (self.config, self.models, self.metrics)
         let (box, resume) = try await OffPool.run { () throws -> (Confined<LiveRunner>, [String: ChainResumePoint]) in
             let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-            let runner = try LiveRunner(config: config, models: models, store: store)
+            let runner = try LiveRunner(config: config, models: models, store: store, metrics: metrics)
             return (Confined(runner), try runner.restore())
         }
         let runner = box.value, store = runner.store
@@ -146,6 +151,12 @@ public struct LiveService: Service {
             return Status(summary: s, feeds: feeds.map(\.feed.health.snapshot), rebuiltEvents: runner.rebuiltEvents,
                           portfolio: p)
         }
+        func updateMetrics() {
+            guard let metrics else { return }
+            let r = report()
+            metrics.update(summary: r.summary, feeds: r.feeds, queue: (credits.handedOver, queueCapacity), portfolio: r.portfolio)
+        }
+        updateMetrics()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (feed, resume) in feeds {
                 group.addTask {
@@ -161,6 +172,14 @@ public struct LiveService: Service {
             }
             if let follower = follower() {
                 group.addTask { await follower.run { sink.yield(.model($0)) } }
+            }
+            if metrics != nil {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.metricsInterval)
+                        sink.yield(.metricsTick)
+                    }
+                }
             }
             if let statusInterval, statusInterval > .zero {
                 group.addTask {
@@ -190,6 +209,8 @@ public struct LiveService: Service {
                     onModel(try runner.apply(update))
                 case .tick:
                     status(report())
+                case .metricsTick:
+                    updateMetrics()
                 case .failed(let message):
                     failure = message
                     return
@@ -200,6 +221,7 @@ public struct LiveService: Service {
         if let p = runner.engine.portfolio { try store.savePortfolio(p, block: runner.summary.lastBlock) }
         try store.close()
         let final = report()
+        updateMetrics()
         outcome.value.withLock { $0 = final }
         if let failure { throw FeedError(description: failure) }
     }

@@ -40,18 +40,47 @@ public struct ReplayRun {
         public var frameToCommit = LatencyHistogram()
         /// The store's write transactions (one per item live, one per batch in a replay).
         public var commits = LatencyHistogram()
+        /// Events processed, by feed.
+        public var eventsByFeed: [String: Int] = [:]
+        /// Frames or events rejected, by feed and reason (a live feed's own rejections are in
+        /// its health; these are the recording's and the runner's).
+        public var rejectedByFeed: [String: [FrameError.Reason: Int]] = [:]
+        /// Outputs by kind (`signal`, `vetoed`, `alert`, `fill`), strategy, plugin and detail
+        /// (a signal's side, an alert's severity).
+        public var outputsBy: [OutputCount: Int] = [:]
+
+        /// What `outputsBy` counts by.
+        public struct OutputCount: Hashable, Sendable {
+            public var kind: String
+            public var strategy: String
+            public var plugin: String
+            public var detail: String
+
+            public init(kind: String, strategy: String, plugin: String, detail: String) {
+                (self.kind, self.strategy, self.plugin, self.detail) = (kind, strategy, plugin, detail)
+            }
+        }
+
+        public init() {}
 
         /// Counts outputs produced (`fresh` of them newly stored).
         mutating func tally(_ records: [OutputRecord], fresh: Int) {
             outputs += records.count
             newOutputs += fresh
             for r in records {
+                let kind: String, detail: String
                 switch r.body {
-                case .alert(let a): alertsBySeverity[a.severity.rawValue, default: 0] += 1
+                case .alert(let a):
+                    alertsBySeverity[a.severity.rawValue, default: 0] += 1
+                    (kind, detail) = ("alert", a.severity.rawValue)
                 case .signal(let sig, let wasVetoed):
                     if wasVetoed { vetoed += 1 } else { signals[sig.side.rawValue, default: 0] += 1 }
-                case .fill: fills += 1
+                    (kind, detail) = (wasVetoed ? "vetoed" : "signal", sig.side.rawValue)
+                case .fill(_, let side):
+                    fills += 1
+                    (kind, detail) = ("fill", side.rawValue)
                 }
+                outputsBy[OutputCount(kind: kind, strategy: r.strategy, plugin: r.plugin, detail: detail), default: 0] += 1
             }
         }
     }
@@ -68,12 +97,12 @@ public struct ReplayRun {
     /// and the run ends early. `observer` sees every pool's state after each event that changed it.
     public static func run(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
                            commitEvery: Int = 4_096, shouldStop: () -> Bool = { false }, observer: ((PoolSnapshot) -> Void)? = nil,
-                           status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
+                           metrics: RunMetrics? = nil, status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
         let feeds = config.feeds.compactMap(\.replay)
         for f in feeds { try store.forget(feed: f.name) }
         // A recording is read again after a crash, so its items are committed thousands at a
         // time (each batch one transaction, all or nothing), not one by one as a live feed's.
-        let runner = try LiveRunner(config: config, models: models, store: store, commitEvery: commitEvery)
+        let runner = try LiveRunner(config: config, models: models, store: store, commitEvery: commitEvery, metrics: metrics)
         _ = try runner.restore()
         runner.engine.poolObserver = observer  // after the restore, which builds the engine afresh
         let start = ContinuousClock.now
@@ -85,6 +114,8 @@ public struct ReplayRun {
             s.rejected.merge(rejected, uniquingKeysWith: +)
             s.stoppedEarly = stopped
             s.seconds = (ContinuousClock.now - start).secondsValue
+            let p = runner.engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+            metrics?.update(summary: s, feeds: [], portfolio: p)
             return s
         }
         do {
@@ -101,6 +132,7 @@ public struct ReplayRun {
                 }
                 frames = base + pass.frames
                 rejected.merge(pass.rejected, uniquingKeysWith: +)
+                runner.summary.rejectedByFeed[feed.name, default: [:]].merge(pass.rejected, uniquingKeysWith: +)
                 if pass.stoppedEarly {
                     stopped = true
                     break

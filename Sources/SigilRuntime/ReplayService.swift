@@ -28,15 +28,20 @@ public struct ReplayService: Service {
     let status: @Sendable (ReplayRun.Summary) -> Void
     let onReady: @Sendable (_ strategies: Int) -> Void
     let observer: (@Sendable (PoolSnapshot) -> Void)?
+    let metrics: RunMetrics?
+    let onDone: @Sendable () -> Void
     public let outcome: OutcomeBox
 
     /// `onReady` is called once the engine and the store are open, inside the service group
-    /// (so its signal handling is in place). `observer` sees every pool's state after each
+    /// (so its signal handling is in place), `onDone` once the outcome is in `outcome`. `observer` sees every pool's state after each
     /// event that changed it (`ReplayRun.run`).
     public init(config: SigilConfig, models: [String: NeuralModel], outcome: OutcomeBox,
                 onReady: @escaping @Sendable (_ strategies: Int) -> Void = { _ in },
-                observer: (@Sendable (PoolSnapshot) -> Void)? = nil,
+                observer: (@Sendable (PoolSnapshot) -> Void)? = nil, metrics: RunMetrics? = nil,
+                onDone: @escaping @Sendable () -> Void = {},
                 status: @escaping @Sendable (ReplayRun.Summary) -> Void) {
+        self.metrics = metrics
+        self.onDone = onDone
         self.config = config
         self.models = models
         self.outcome = outcome
@@ -49,13 +54,13 @@ public struct ReplayService: Service {
         // The replay is synchronous work (decoding, SQLite commits): it runs on a thread of its
         // own, and a graceful shutdown reaches it through a flag polled between frames.
         let stop = StopFlag()
-        let (config, models, status, onReady, observer) = (config, models, status, onReady, observer)
+        let (config, models, status, onReady, observer, metrics) = (config, models, status, onReady, observer, metrics)
         let done = try await withGracefulShutdownHandler {
             try await OffPool.run { () throws -> Outcome in
                 let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
                 onReady(config.strategies.count)
                 let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
-                                                          shouldStop: { stop.isSet }, observer: observer, status: status)
+                                                          shouldStop: { stop.isSet }, observer: observer, metrics: metrics, status: status)
                 try store.close()
                 let engine = runner.engine
                 let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
@@ -65,6 +70,7 @@ public struct ReplayService: Service {
             stop.set()
         }
         outcome.value.withLock { $0 = done }
+        onDone()
     }
 }
 

@@ -7,6 +7,8 @@ import SigilBundle
 import SigilChain
 import SigilCore
 import SigilFeeds
+import SigilModels
+import SigilMonitor
 import SigilRuntime
 
 /// `sigil run [CONFIG]`: load the configuration strictly, verify every model, run the feeds
@@ -27,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Live feeds: seconds between status lines (0: none, only the summary at the end).")
     var statusEvery: Double = 10
 
+    @Flag(help: "Replay feeds: once the replay ends, keep serving metrics (metrics: in the configuration) until SIGINT/SIGTERM.")
+    var keepServing = false
+
     func validate() throws {
         guard statusEvery.isFinite, (0...86_400).contains(statusEvery) else {
             throw ValidationError("--status-every takes seconds from 0 (no status lines) to 86400, not \(statusEvery)")
@@ -41,6 +46,27 @@ struct RunCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
+        let live = cfg.feeds.contains(where: \.isLive)
+        if keepServing, cfg.metrics == nil || live {
+            throw fail(live ? "--keep-serving is for replays (a live run serves its metrics while it runs)"
+                            : "--keep-serving needs 'metrics:' in \(config)")
+        }
+        var metrics: RunMetrics?
+        var servers: [any Service] = []
+        if let m = cfg.metrics {
+            do { try await MetricsServer.checkListenable(host: m.host, port: m.port) } catch { throw fail("\(error)") }
+            let (registry, factory) = MetricsServer.makeFactory()
+            let runMetrics = RunMetrics(factory: factory)
+            runMetrics.expect(feeds: enabled.feeds.map(\.name))
+            for (id, model) in gate.verified.sorted(by: { $0.key < $1.key }) {
+                runMetrics.modelRunning(id, version: model.reference.version, sha256: model.reference.weightsHash.description)
+            }
+            metrics = runMetrics
+            let host = m.host
+            servers.append(MetricsServer.application(registry: registry, host: m.host, port: m.port, logger: logger) { port in
+                Self.say("metrics on http://\(host):\(port)/metrics")
+            })
+        }
         let feeds = cfg.feeds.count, models = gate.verified.count
         let announce: @Sendable (Int, Int) -> Void = { strategies, rebuilt in
             let ready = (ContinuousClock.now - start).components
@@ -48,16 +74,16 @@ struct RunCommand: AsyncParsableCommand {
                      + "\(strategies) strateg\(strategies == 1 ? "y" : "ies"), \(models) verified model(s)"
                      + (rebuilt > 0 ? ", state rebuilt from \(rebuilt) journaled events" : ""))
         }
-        if cfg.feeds.contains(where: \.isLive) {
+        if live {
             let box = LiveService.OutcomeBox()
             let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
                                       statusInterval: statusEvery > 0 ? .seconds(statusEvery) : nil, outcome: box, onReady: announce,
-                                      onModel: { Self.say($0) }) { st in
+                                      onModel: { Self.say($0) }, metrics: metrics) { st in
                 Self.say(String(format: "[%6.1fs] events %d  outputs %d  block %llu", st.summary.seconds, st.summary.events,
                                 st.summary.outputs, st.summary.lastBlock))
                 for f in st.feeds { Self.say("  " + Self.describe(f)) }
             }
-            try await runGroup(service, logger)
+            try await runGroup(service, servers: servers, logger)
             guard let outcome = box.outcome else { throw fail("the run ended without a result") }
             report(outcome.summary, portfolio: outcome.portfolio, live: true)
             for f in outcome.feeds { Self.say("  " + Self.describe(f)) }
@@ -65,17 +91,19 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let box = ReplayService.OutcomeBox()
-        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }) { s in
+        let keep = keepServing
+        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics,
+                                    onDone: { if keep { Self.say("replay done; serving metrics until SIGINT or SIGTERM") } }) { s in
             Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
         }
-        try await runGroup(service, logger)
+        try await runGroup(service, servers: servers, keepServing: keepServing, logger)
         guard let outcome = box.outcome else { throw fail("the run ended without a result") }
         if outcome.summary.stoppedEarly { Self.say("stopped by a shutdown signal; everything processed so far is stored") }
         report(outcome.summary, portfolio: outcome.portfolio)
     }
 
-    func runGroup(_ service: some Service, _ logger: Logger) async throws {
-        do { try await Self.runUntilDone(service, logger) } catch { throw fail("\(error)") }
+    func runGroup(_ service: some Service, servers: [any Service] = [], keepServing: Bool = false, _ logger: Logger) async throws {
+        do { try await Self.runUntilDone(service, servers: servers, keepServing: keepServing, logger) } catch { throw fail("\(error)") }
     }
 
     /// Verifies every model of `cfg` (refusing to start, exit 2, when a required one fails) and
@@ -92,10 +120,12 @@ struct RunCommand: AsyncParsableCommand {
         return (gate, gate.enabled(in: cfg))
     }
 
-    /// Runs one service until it ends, or until SIGINT/SIGTERM shuts it down gracefully.
-    static func runUntilDone(_ service: some Service, _ logger: Logger) async throws {
+    /// Runs one service (with `servers` beside it) until it ends, or until SIGINT/SIGTERM shuts
+    /// it down gracefully; with `keepServing`, the servers go on after it ends, until a signal.
+    static func runUntilDone(_ service: some Service, servers: [any Service] = [], keepServing: Bool = false, _ logger: Logger) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [.init(service: service, successTerminationBehavior: keepServing ? .ignore : .gracefullyShutdownGroup)]
+                + servers.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -26,6 +26,8 @@ public final class FeedHealth: Sendable {
         public var tokensFollowed = 0
         public var tokensOverLimit = 0
 
+        public init(feed: String) { self.feed = feed }
+
         /// Blocks between the source's head and what has been delivered.
         public var lag: UInt64 { head > delivered ? head - delivered : 0 }
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }

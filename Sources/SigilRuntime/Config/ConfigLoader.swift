@@ -8,7 +8,7 @@ import Yams
 /// out-of-range value, a missing model file or an unknown plugin is a `ConfigError` naming
 /// the file, line and column.
 public enum ConfigLoader {
-    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs", "simulation"]
+    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs", "simulation", "metrics"]
     /// A configuration is a page of YAML; anything larger is not one.
     public static let maxConfigBytes = 1 << 20
 
@@ -161,6 +161,16 @@ public enum ConfigLoader {
             }
             if let sn = top["simulation"] {
                 config.simulation = try simulation(sn, live: feeds.first?.isLive ?? false)
+            }
+            if let mn = top["metrics"] {
+                let m = try r.mapping(mn, "metrics", keys: ["host", "port"])
+                var metrics = SigilConfig.Metrics()
+                if let h = m["host"] {
+                    metrics.host = try r.string(h, "metrics host")
+                    guard !metrics.host.isEmpty, metrics.host.utf8.count <= 253 else { throw r.fail(h, "metrics host must be an address or host name") }
+                }
+                if let p = m["port"] { metrics.port = Int(try r.int(p, "metrics port", in: 0...65_535)) }
+                config.metrics = metrics
             }
             return config
         }

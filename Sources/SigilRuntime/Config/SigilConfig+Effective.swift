@@ -37,6 +37,11 @@ extension SigilConfig {
         } else {
             out.append("simulation: none")
         }
+        if let m = metrics {
+            out += ["metrics:", "  host: \(m.host)", "  port: \(m.port)"]
+        } else {
+            out.append("metrics: none")
+        }
         return out.joined(separator: "\n") + "\n"
     }
 }

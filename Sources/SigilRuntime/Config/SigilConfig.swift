@@ -86,6 +86,14 @@ public struct SigilConfig: Sendable {
         public var offerEth: Double = 1
     }
 
+    /// Where the Prometheus metrics are served (`GET /metrics`).
+    public struct Metrics: Hashable, Sendable {
+        /// The address to listen on; loopback unless an operator opens it.
+        public var host: String = "127.0.0.1"
+        /// The port; 0 picks a free one (announced when the run starts).
+        public var port: Int = 9464
+    }
+
     public struct Outputs: Hashable, Sendable {
         public var jsonl: String
         public var sqlite: String
@@ -105,6 +113,8 @@ public struct SigilConfig: Sendable {
     public var outputs: Outputs
     /// Where simulations run; nil: plugins' simulation requests are dropped (and counted).
     public var simulation: Simulation?
+    /// Where metrics are served; nil: nowhere.
+    public var metrics: Metrics?
     /// Seconds between two reads of the on-chain registry for models at `version: latest` (live runs).
     public var followInterval: Double = 5
     /// A websocket endpoint whose `ModelPublished` notifications make the follower look at once.
