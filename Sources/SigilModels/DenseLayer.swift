@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// An activation applied element-wise after a dense layer.
 public enum Activation: String, Sendable, CaseIterable {
     case identity, relu, tanh, sigmoid
@@ -14,7 +12,8 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 }
 
-/// `y = activation(x · Wᵀ + b)` for a batch of rows, on OpenBLAS (`sgemm`; `sgemv` for one row).
+/// `y = activation(x · Wᵀ + b)` for a batch of rows, summed in a fixed order (the same result
+/// on every CPU).
 public struct DenseLayer: Sendable {
     public let inputs: Int
     public let outputs: Int
@@ -42,17 +41,26 @@ public struct DenseLayer: Sendable {
             throw ModelError("input holds \(x.count) values, \(rows)×\(inputs) needed")
         }
         guard rows > 0 else { return [] }
-        // Start from the bias in every row, then accumulate x · Wᵀ into it (beta = 1).
+        // Each output is the bias plus x · w summed in input order, one rounding per step: the
+        // same bits on every x86-64 and ARM CPU. (OpenBLAS picks kernels by CPU, and its AVX-512
+        // and AVX2 kernels round differently: the same recording gave other signals on
+        // another machine.) A bot's layers are a few dozen weights; the loop is as fast.
         var y = [Float](repeating: 0, count: rows * outputs)
-        for r in 0..<rows { y.replaceSubrange((r * outputs)..<((r + 1) * outputs), with: bias) }
-        let (m, n, k) = (Int32(rows), Int32(outputs), Int32(inputs))
-        if rows == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1, weights, k, x, 1, 1, &y, 1)
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, weights, k, 1, &y, n)
-        }
-        if activation != .identity {
-            for i in y.indices { y[i] = activation.apply(y[i]) }
+        let (n, k) = (outputs, inputs)
+        weights.withUnsafeBufferPointer { w in
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeMutableBufferPointer { ys in
+                    for r in 0..<rows {
+                        let row = r * k
+                        for j in 0..<n {
+                            var sum = bias[j]
+                            let wj = j * k
+                            for i in 0..<k { sum += xs[row + i] * w[wj + i] }
+                            ys[r * n + j] = activation.apply(sum)
+                        }
+                    }
+                }
+            }
         }
         return y
     }

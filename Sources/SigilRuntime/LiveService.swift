@@ -113,6 +113,7 @@ public struct LiveService: Service {
         let (config, models, metrics) = (self.config, self.models, self.metrics)
         let (box, resume) = try await OffPool.run { () throws -> (Confined<LiveRunner>, [String: ChainResumePoint]) in
             let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
+            store.notify = config.notifications
             let runner = try LiveRunner(config: config, models: models, store: store, metrics: metrics)
             return (Confined(runner), try runner.restore())
         }

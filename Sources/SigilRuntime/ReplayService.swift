@@ -58,6 +58,7 @@ public struct ReplayService: Service {
         let done = try await withGracefulShutdownHandler {
             try await OffPool.run { () throws -> Outcome in
                 let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
+            store.notify = config.notifications
                 onReady(config.strategies.count)
                 let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
                                                           shouldStop: { stop.isSet }, observer: observer, metrics: metrics, status: status)

@@ -53,6 +53,11 @@ public final class RunMetrics: Sendable {
         models.mapValues { timed($0) }
     }
 
+    /// A notification delivery's outcome (`delivered`, `retried`, `failed`) for `sink`.
+    public func notification(sink: String, outcome: String) {
+        counter("sigil_notifications_total", [("sink", sink), ("outcome", outcome)]).increment()
+    }
+
     /// Starts every feed's event and rejection counters at zero, so a series exists (and a
     /// rate can be taken) before its first event or rejection.
     public func expect(feeds: [String]) {
@@ -126,17 +131,26 @@ public final class RunMetrics: Sendable {
         labels.reduce(name) { $0 + "\u{1}" + $1.0 + "\u{2}" + $1.1 }
     }
 
+    func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
+        let k = Self.key(name, labels)
+        return state.withLock { s in
+            if let c = s.counters[k] { return c }
+            let c = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+            s.counters[k] = c
+            return c
+        }
+    }
+
     /// Advances a counter series by what its total grew since last seen.
     func advance(_ name: String, _ labels: [(String, String)], to total: Int) {
         let k = Self.key(name, labels)
-        let (counter, growth) = state.withLock { s -> (CoreMetrics.Counter, Int) in
-            let c = s.counters[k] ?? CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-            s.counters[k] = c
+        let c = counter(name, labels)
+        let growth = state.withLock { s -> Int in
             let grew = total - (s.seen[k] ?? 0)
             if grew > 0 { s.seen[k] = total }
-            return (c, grew)
+            return grew
         }
-        if growth > 0 { counter.increment(by: Int64(growth)) }
+        if growth > 0 { c.increment(by: Int64(growth)) }
     }
 
     func gauge(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Gauge {

@@ -29,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Live feeds: seconds between status lines (0: none, only the summary at the end).")
     var statusEvery: Double = 10
 
-    @Flag(help: "Replay feeds: once the replay ends, keep serving metrics (metrics: in the configuration) until SIGINT/SIGTERM.")
+    @Flag(help: "Replay feeds: once the replay ends, keep serving metrics and delivering notifications until SIGINT/SIGTERM.")
     var keepServing = false
 
     func validate() throws {
@@ -47,9 +47,9 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
         let live = cfg.feeds.contains(where: \.isLive)
-        if keepServing, cfg.metrics == nil || live {
-            throw fail(live ? "--keep-serving is for replays (a live run serves its metrics while it runs)"
-                            : "--keep-serving needs 'metrics:' in \(config)")
+        if keepServing, (cfg.metrics == nil && cfg.notifications.isEmpty) || live {
+            throw fail(live ? "--keep-serving is for replays (a live run serves metrics and notifies while it runs)"
+                            : "--keep-serving needs 'metrics:' or 'notifications:' in \(config)")
         }
         var metrics: RunMetrics?
         var servers: [any Service] = []
@@ -74,6 +74,12 @@ struct RunCommand: AsyncParsableCommand {
                      + "\(strategies) strateg\(strategies == 1 ? "y" : "ies"), \(models) verified model(s)"
                      + (rebuilt > 0 ? ", state rebuilt from \(rebuilt) journaled events" : ""))
         }
+        let notified = NotificationSender.Stats()
+        if !enabled.notifications.isEmpty {
+            servers.append(NotificationSender(sqlitePath: enabled.outputs.sqlite, sinks: enabled.notifications, logger: logger,
+                                              metrics: metrics, stats: notified))
+        }
+        defer { Self.report(notified, sinks: enabled.notifications) }
         if live {
             let box = LiveService.OutcomeBox()
             let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
@@ -93,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         let box = ReplayService.OutcomeBox()
         let keep = keepServing
         let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics,
-                                    onDone: { if keep { Self.say("replay done; serving metrics until SIGINT or SIGTERM") } }) { s in
+                                    onDone: { if keep { Self.say("replay done; serving metrics and delivering notifications until SIGINT or SIGTERM") } }) { s in
             Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
         }
         try await runGroup(service, servers: servers, keepServing: keepServing, logger)
@@ -164,6 +170,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let cfg { Self.say("  outputs: \(cfg.sqlite), \(cfg.jsonl)") }
         for (reason, n) in summary.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { Self.say("  rejected \(reason.rawValue): \(n)") }
+    }
+
+    /// One line per notification sink: what this run delivered and what waits.
+    static func report(_ stats: NotificationSender.Stats, sinks: [SigilConfig.NotificationSink]) {
+        let counts = stats.counts
+        for sink in sinks {
+            let c = counts[sink.name] ?? .init()
+            say("  notifications \(sink.name) (\(sink.kind.rawValue) \(sink.shownURL)): \(c.delivered) delivered, \(c.retried) retried, "
+                + "\(c.failed) refused, \(c.waiting) waiting for the next run\(c.dropped > 0 ? ", \(c.dropped) dropped (queue full)" : "")")
+        }
     }
 
     /// Writes a line straight to stdout, unbuffered, so status lines reach a pipe or a log file

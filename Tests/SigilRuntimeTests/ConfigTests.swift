@@ -91,6 +91,40 @@ import Testing
         #expect(e.line == 17 && e.message.contains("does not exist"), "\(e)")
     }
 
+    @Test func metricsAndNotificationsAreCheckedWithTheirLines() throws {
+        let good = Self.valid + """
+
+            metrics: {port: 0}
+            notifications:
+              - {name: ops, kind: webhook, url: "https://hooks.example.com/p/s3cret?k=1", outputs: [alert, signal], plugins: [rug-pull-guard]}
+              - {name: chat, kind: telegram, token: "${TG}", chat_id: "-100"}
+            """
+        let c = try ConfigLoader.parse(good, file: "test.yaml", components: .bundled, environment: ["TG": "123:abc"])
+        #expect(c.metrics?.host == "127.0.0.1" && c.metrics?.port == 0)
+        #expect(c.notifications.map(\.name) == ["ops", "chat"] && c.notifications[1].token == "123:abc")
+        #expect(c.notifications[1].url == "https://api.telegram.org" && c.notifications[0].minSeverity == .high)
+        // Neither the webhook's path nor the token is shown.
+        #expect(c.effectiveYAML.contains("url: https://hooks.example.com/…") && !c.effectiveYAML.contains("s3cret") && !c.effectiveYAML.contains("123:abc"))
+        let cases: [(String, Int, String)] = [
+            ("metrics: {port: 70000}", 15, "between 0 and 65535"),
+            ("metrics: {prot: 1}", 15, "valid keys: host, port"),
+            ("notifications:\n  - {name: a, kind: email, url: \"http://x\"}", 16, "email"),
+            ("notifications:\n  - {name: a, kind: webhook}", 16, "a webhook needs 'url'"),
+            ("notifications:\n  - {name: a, kind: webhook, url: \"ftp://x\"}", 16, "http:// or https://"),
+            ("notifications:\n  - {name: a, kind: telegram, chat_id: \"1\"}", 16, "needs 'token'"),
+            ("notifications:\n  - {name: a, kind: webhook, url: \"http://x\", token: \"1:a\"}", 16, "'token' is for telegram sinks"),
+            ("notifications:\n  - {name: a, kind: webhook, url: \"http://x\", plugins: [rugpull]}", 16, "unknown plugin 'rugpull'; valid: "),
+            ("notifications:\n  - {name: a, kind: webhook, url: \"http://x\", outputs: [fill]}", 16, "fill"),
+            ("notifications:\n  - {name: \"a b\", kind: webhook, url: \"http://x\"}", 16, "letters, digits"),
+            ("notifications:\n  - {name: a, kind: webhook, url: \"http://x\"}\n  - {name: a, kind: webhook, url: \"http://y\"}", 17, "declared twice"),
+            ("notifications:\n  - {name: a, kind: webhook, url: \"http://x\", retries: 3}", 16, "valid keys: name, kind, url, token, chat_id"),
+        ]
+        for (yaml, line, message) in cases {
+            let e = try #require(Self.error(Self.valid + "\n" + yaml + "\n"), "\(yaml)")
+            #expect(e.line == line && e.message.contains(message), "\(yaml): \(e)")
+        }
+    }
+
     @Test func unknownPluginListsTheRegisteredOnes() throws {
         let e = try #require(Self.error(Self.replacing("    plugin: rug-pull-guard", "    plugin: rugpull")))
         let registered = Components.bundled.plugins.kinds.joined(separator: ", ")

@@ -14,9 +14,17 @@ import Testing
         let live = try String(contentsOfFile: Peers.root + "/examples/devnet.yaml", encoding: .utf8)
         let honeypots = try String(contentsOfFile: Peers.root + "/examples/honeypots.yaml", encoding: .utf8)
             .replacingOccurrences(of: "${SIGIL_WETH}", with: "0x" + String(repeating: "11", count: 20))
-        let corpus = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), Array(live.utf8), Array(honeypots.utf8)]
+        // The bundled default with metrics and notifications (the keys it leaves commented out).
+        let operated = try String(contentsOfFile: path, encoding: .utf8) + """
+            metrics: {host: 127.0.0.1, port: 9464}
+            notifications:
+              - {name: ops, kind: webhook, url: "https://hooks.example.com/x?k=1", min_severity: info, plugins: [rug-pull-guard], outputs: [alert, signal], queue_limit: 100, timeout: 2}
+              - {name: chat, kind: telegram, token: "123:abc", chat_id: "-100", min_severity: critical}
+
+            """
+        let corpus = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), Array(live.utf8), Array(honeypots.utf8), Array(operated.utf8)]
         let r = await Fuzz.run("strategies.yaml", corpus: corpus, cases: Fuzz.cases(default: 20_000),
-                         dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x", "simulation: ", "rpc: ", "weth: ", "offer_eth: "]) { input in
+                         dictionary: ["${HOME}", "${", "&a", "*a", "!!binary", "- ", ": ", "{a: [", "kind: ethereum", "1e999", "0x", "simulation: ", "rpc: ", "weth: ", "offer_eth: ", "kind: telegram", "queue_limit: ", "port: 65536", "plugins: [x]"]) { input in
             do {
                 _ = try ConfigLoader.parse(String(decoding: input, as: UTF8.self), file: dir + "/fuzz.yaml", components: .bundled, environment: ["HOME": "/root"])
                 return true

@@ -8,7 +8,7 @@ import Yams
 /// out-of-range value, a missing model file or an unknown plugin is a `ConfigError` naming
 /// the file, line and column.
 public enum ConfigLoader {
-    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs", "simulation", "metrics"]
+    static let topKeys = ["feeds", "registry", "models", "strategies", "risk", "portfolio", "outputs", "simulation", "metrics", "notifications"]
     /// A configuration is a page of YAML; anything larger is not one.
     public static let maxConfigBytes = 1 << 20
 
@@ -172,7 +172,64 @@ public enum ConfigLoader {
                 if let p = m["port"] { metrics.port = Int(try r.int(p, "metrics port", in: 0...65_535)) }
                 config.metrics = metrics
             }
+            if let nn = top["notifications"] {
+                for n in try r.sequence(nn, "notifications") {
+                    config.notifications.append(try notification(n, taken: Set(config.notifications.map(\.name))))
+                }
+            }
             return config
+        }
+
+        /// One of `notifications:`: `{name, kind: webhook|telegram, url, token, chat_id,
+        /// min_severity, plugins, outputs, queue_limit, timeout}`.
+        func notification(_ node: Node, taken: Set<String>) throws(ConfigError) -> SigilConfig.NotificationSink {
+            let m = try r.mapping(node, "a notification sink", keys: ["name", "kind", "url", "token", "chat_id", "min_severity", "plugins",
+                                                                     "outputs", "queue_limit", "timeout"])
+            guard let nameNode = m["name"], let kindNode = m["kind"] else { throw r.fail(node, "a notification sink needs 'name' and 'kind' (webhook or telegram)") }
+            let name = try r.string(nameNode, "notification name")
+            guard !name.isEmpty, name.utf8.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw r.fail(nameNode, "notification name '\(TerminalText.escaped(name.prefix(64)))' must be 1…64 letters, digits, '-' or '_'")
+            }
+            guard !taken.contains(name) else { throw r.fail(nameNode, "notification sink '\(name)' is declared twice") }
+            let kind = SigilConfig.NotificationSink.Kind(rawValue: try r.choice(kindNode, "notification kind", SigilConfig.NotificationSink.Kind.allCases.map(\.rawValue)))!
+            var url = kind == .telegram ? "https://api.telegram.org" : ""
+            if let u = m["url"] { url = try r.string(u, "notification url") }
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2_048 else {
+                throw r.fail(m["url"] ?? node, kind == .webhook ? "a webhook needs 'url', an http:// or https:// URL" : "notification url must be an http:// or https:// URL")
+            }
+            var sink = SigilConfig.NotificationSink(name: name, kind: kind, url: url)
+            if kind == .telegram {
+                guard let t = m["token"], let c = m["chat_id"] else { throw r.fail(node, "a telegram sink needs 'token' (the bot's, e.g. ${SIGIL_TELEGRAM_TOKEN}) and 'chat_id'") }
+                let token = try r.string(t, "telegram token")
+                guard !token.isEmpty, token.utf8.count <= 256, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ":" || $0 == "-" || $0 == "_") }) else {
+                    throw r.fail(t, "telegram token is not a bot token (digits, ':', letters, '-', '_')")
+                }
+                sink.token = token
+                let chat = c.scalar?.string ?? ""
+                guard !chat.isEmpty, chat.utf8.count <= 128, !chat.contains(where: { $0.isNewline }) else { throw r.fail(c, "telegram chat_id must be a chat id or @channel name") }
+                sink.chatId = chat
+            } else if let extra = ["token", "chat_id"].first(where: { m[$0] != nil }) {
+                throw r.fail(m[extra]!, "'\(extra)' is for telegram sinks")
+            }
+            if let s = m["min_severity"] {
+                sink.minSeverity = Alert.Severity(rawValue: try r.choice(s, "min_severity", Alert.Severity.allCases.map(\.rawValue)))!
+            }
+            if let p = m["plugins"] {
+                sink.plugins = try r.sequence(p, "notification plugins").map { (n) throws(ConfigError) in
+                    let kind = try r.string(n, "a plugin")
+                    guard components.plugins.plugin(kind: kind) != nil else {
+                        throw r.fail(n, "unknown plugin '\(TerminalText.escaped(kind.prefix(64)))'; valid: \(components.plugins.kinds.joined(separator: ", "))")
+                    }
+                    return kind
+                }
+            }
+            if let o = m["outputs"] {
+                sink.outputs = try r.sequence(o, "notification outputs").map { (n) throws(ConfigError) in try r.choice(n, "an output kind", ["alert", "signal"]) }
+                guard !sink.outputs.isEmpty else { throw r.fail(o, "notification outputs is empty: name alert, signal or both") }
+            }
+            if let q = m["queue_limit"] { sink.queueLimit = Int(try r.int(q, "queue_limit", in: 1...1_000_000)) }
+            if let t = m["timeout"] { sink.timeout = try r.double(t, "notification timeout (seconds)", in: 0.1...120) }
+            return sink
         }
 
         /// `simulation: {rpc: URL, weth: 0x…, timeout: S, offer_eth: X}`.

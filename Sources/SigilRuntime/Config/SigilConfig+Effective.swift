@@ -42,6 +42,18 @@ extension SigilConfig {
         } else {
             out.append("metrics: none")
         }
+        if notifications.isEmpty {
+            out.append("notifications: none")
+        } else {
+            out.append("notifications:")
+            for n in notifications {
+                out += ["  - name: \(n.name)", "    kind: \(n.kind.rawValue)", "    url: \(n.shownURL)"]
+                if n.token != nil { out.append("    token: (set, not shown)") }
+                if let c = n.chatId { out.append("    chat_id: \"\(c)\"") }
+                out += ["    min_severity: \(n.minSeverity.rawValue)", "    plugins: [\(n.plugins.joined(separator: ", "))]",
+                        "    outputs: [\(n.outputs.joined(separator: ", "))]", "    queue_limit: \(n.queueLimit)", "    timeout: \(n.timeout)"]
+            }
+        }
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -115,6 +115,8 @@ public struct SigilConfig: Sendable {
     public var simulation: Simulation?
     /// Where metrics are served; nil: nowhere.
     public var metrics: Metrics?
+    /// Where outputs are pushed as they are stored (none: nowhere).
+    public var notifications: [NotificationSink] = []
     /// Seconds between two reads of the on-chain registry for models at `version: latest` (live runs).
     public var followInterval: Double = 5
     /// A websocket endpoint whose `ModelPublished` notifications make the follower look at once.

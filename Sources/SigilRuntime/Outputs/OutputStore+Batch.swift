@@ -59,7 +59,7 @@ extension OutputStore {
         guard !batch.isEmpty else { return [] }
         let fresh = try write { db in
             for segment in batch.events { try Self.journal(feed: segment.feed, chainId: segment.chainId, segment.events, db) }
-            let fresh = try Self.insert(batch.outputs, db)
+            let fresh = try insert(batch.outputs, db)
             try Self.close(batch.closed, db)
             if let p = batch.portfolio { try Self.savePortfolio(p.value, block: p.block, db) }
             return fresh

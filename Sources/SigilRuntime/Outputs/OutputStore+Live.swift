@@ -236,7 +236,7 @@ extension OutputStore {
                 INSERT OR IGNORE INTO quarantine (event_seq, feed, block_number, log_index, reason, at) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [seq, feed, blockNumber.flatMap { Int64(exactly: $0) }, logIndex.map { Int64($0) }, reason,
                                  Date().timeIntervalSince1970])
-            return try alert.map { try Self.insert([$0], db) } ?? []
+            return try alert.map { try insert([$0], db) } ?? []
         }
         try append(fresh.map(\.line))
         return fresh.map(\.record)

@@ -9,6 +9,8 @@ public final class OutputStore {
     let jsonl: JSONLFile
     let lock: OutputLock
     var closed = false
+    /// The sinks newly stored outputs are queued for (`notifications:`).
+    public var notify: [SigilConfig.NotificationSink] = []
     public let sqlitePath: String
     public let jsonlPath: String
 
@@ -126,6 +128,25 @@ public final class OutputStore {
                 try db.execute(sql: "UPDATE events SET topic_words = ?, topics = '' WHERE seq = ?", arguments: [words, seq])
             }
         }
+        // The notification outbox: each newly stored output a sink wants, in the transaction
+        // that stores it, until the sink takes it (NotificationSender).
+        migrator.registerMigration("v8-notifications") { db in
+            try db.execute(sql: """
+                CREATE TABLE notifications (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sink TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_at REAL NOT NULL DEFAULT 0,
+                    failed INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    UNIQUE (sink, key)
+                );
+                CREATE INDEX notifications_due ON notifications (failed, next_at, id);
+                CREATE TABLE notification_drops (sink TEXT PRIMARY KEY, dropped INTEGER NOT NULL);
+                """)
+        }
         do {
             try migrator.migrate(db)
             jsonl = try JSONLFile(path: jsonlPath)
@@ -168,14 +189,14 @@ public final class OutputStore {
     @discardableResult
     public func store(_ records: [OutputRecord]) throws -> [OutputRecord] {
         guard !records.isEmpty else { return [] }
-        let fresh = try write { db in try Self.insert(records, db) }
+        let fresh = try write { db in try insert(records, db) }
         try append(fresh.map(\.line))
         return fresh.map(\.record)
     }
 
     /// Inserts outputs (an output retracted by a reorg and produced again is reinstated) and
     /// their JSONL lines; returns the new ones with their line (each output's JSON is built once).
-    static func insert(_ records: [OutputRecord], _ db: Database) throws -> [(record: OutputRecord, line: String)] {
+    func insert(_ records: [OutputRecord], _ db: Database) throws -> [(record: OutputRecord, line: String)] {
         var fresh: [(record: OutputRecord, line: String)] = []
         guard !records.isEmpty else { return fresh }
         let output = try db.cachedStatement(sql: """
@@ -190,13 +211,29 @@ public final class OutputStore {
             let c = r.cause
             let json = r.json
             try output.execute(arguments: [r.key, r.type, r.strategy, r.plugin, "\(r.pool)", severity, Int64(bitPattern: c.chainId),
-                                           try int64(c.blockNumber, "blockNumber"), "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", json])
+                                           try Self.int64(c.blockNumber, "blockNumber"), "\(c.blockHash)", Int64(c.logIndex), "\(c.transactionHash)", json])
             if db.changesCount == 1 {
                 fresh.append((r, json))
                 try sink.execute(arguments: [json])
+                for n in notify where n.accepts(r) { try Self.enqueue(r, json: json, for: n, db) }
             }
         }
         return fresh
+    }
+
+    /// Queues an output for a sink (its message built now, from the output), or counts it as
+    /// dropped when the sink already has `queueLimit` waiting.
+    static func enqueue(_ r: OutputRecord, json: String, for sink: SigilConfig.NotificationSink, _ db: Database) throws {
+        let waiting = try Int.fetchOne(db, sql: "SELECT count(*) FROM notifications WHERE sink = ?", arguments: [sink.name]) ?? 0
+        guard waiting < sink.queueLimit else {
+            try db.execute(sql: """
+                INSERT INTO notification_drops (sink, dropped) VALUES (?, 1)
+                ON CONFLICT (sink) DO UPDATE SET dropped = dropped + 1
+                """, arguments: [sink.name])
+            return
+        }
+        try db.execute(sql: "INSERT OR IGNORE INTO notifications (sink, key, body) VALUES (?, ?, ?)",
+                       arguments: [sink.name, r.key, NotificationMessage.body(r, json: json, for: sink)])
     }
 
     /// Appends lines to the JSONL file (after their transaction committed).

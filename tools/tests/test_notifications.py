@@ -1,0 +1,182 @@
+"""Notifications through the `sigil` binary: a webhook receiver that is down while the bundled
+replay runs, then answers 503 twice, then takes deliveries slowly, with a `kill -9` of the bot
+in the middle and a restart; and a Telegram Bot API server (the same wire format) that asks
+once to retry later. Every output the webhook's filters take arrives, in order, each under its
+idempotency key, at most one twice (the one in flight at the kill); the Telegram chat gets
+exactly the critical rug-pull alerts, and the bot's token is never printed."""
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from live_helpers import ROOT, sigil_binary
+
+BUNDLED = os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz")
+TOKEN = "123456:ABC-sigil_test-token"
+
+
+class Receiver:
+    """An HTTP server recording every POST; `refuse` requests are answered `status_first` first."""
+
+    def __init__(self, port: int, refuse: int, status_first: int, body_first: bytes = b"", delay: float = 0.0):
+        self.requests = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with outer.lock:
+                    n = len(outer.requests)
+                    refused = n < refuse
+                    outer.requests.append((self.path, dict(self.headers), body, not refused))
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status_first if refused else 200)
+                self.send_header("Content-Type", "application/json")
+                reply = body_first if refused else b'{"ok":true}'
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def accepted(self):
+        with self.lock:
+            return [r for r in self.requests if r[3]]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(config: str) -> subprocess.Popen:
+    return subprocess.Popen([sigil_binary(), "run", config, "--keep-serving", "--status-every", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, SIGIL_TEST_TELEGRAM=TOKEN))
+
+
+def wait_line(proc, prefix: str, seen: list, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.startswith(prefix):
+            return
+    raise AssertionError(f"no line starting {prefix!r}: {''.join(seen)} {proc.stderr.read() if proc.poll() is not None else ''}")
+
+
+def waiting(sqlite: str, sink: str = None) -> int:
+    with sqlite3.connect(sqlite, timeout=10) as c:
+        if sink:
+            return c.execute("SELECT count(*) FROM notifications WHERE failed = 0 AND sink = ?", (sink,)).fetchone()[0]
+        return c.execute("SELECT count(*) FROM notifications WHERE failed = 0").fetchone()[0]
+
+
+def test_every_output_arrives_once_per_key_across_an_outage_and_a_kill(tmp_path):
+    hook_port, telegram_port = free_port(), free_port()
+    out = tmp_path / "out"
+    config = str(tmp_path / "notify.yaml")
+    with open(config, "w") as f:
+        f.write("\n".join([
+            "feeds:", f"  - {{name: bundled, kind: replay, path: {BUNDLED}}}",
+            f"registry: {{snapshot: {ROOT}/models/registry-snapshot.json}}",
+            "models:", f"  - {{id: sigil/model-signal, file: {ROOT}/models/model-signal-logistic.safetensors}}",
+            "strategies:",
+            "  - {name: signals, plugin: model-signal, models: {signal: sigil/model-signal}}",
+            "  - {name: rug-guard, plugin: rug-pull-guard}",
+            "outputs:", f"  jsonl: {out}/outputs.jsonl", f"  sqlite: {out}/sigil.sqlite",
+            "notifications:",
+            f"  - {{name: ops, kind: webhook, url: \"http://127.0.0.1:{hook_port}/hooks/sigil?secret=s3\", min_severity: info, outputs: [alert, signal], timeout: 2}}",
+            f"  - {{name: chat, kind: telegram, url: \"http://127.0.0.1:{telegram_port}\", token: \"${{SIGIL_TEST_TELEGRAM}}\", chat_id: \"-1001234\", min_severity: critical, plugins: [rug-pull-guard]}}",
+        ]) + "\n")
+    telegram = Receiver(telegram_port, refuse=1, status_first=429, body_first=b'{"ok":false,"error_code":429,"parameters":{"retry_after":1}}')
+    hook = None
+    seen = []
+    try:
+        # 1. The receiver is down for the whole replay: everything waits in the outbox.
+        bot = start(config)
+        wait_line(bot, "replay done", seen)
+        queued = waiting(str(out / "sigil.sqlite"), "ops")
+        outputs = [json.loads(l) for l in open(out / "outputs.jsonl")]
+        expected = [o["key"] for o in outputs if o["type"] in ("alert", "signal")]
+        assert queued == len(expected) and len(expected) > 150, (queued, len(expected))
+        with sqlite3.connect(str(out / "sigil.sqlite")) as c:
+            tried = c.execute("SELECT attempts, last_error FROM notifications WHERE sink = 'ops' ORDER BY id LIMIT 1").fetchone()
+        assert tried[0] >= 1 and "did not answer" in tried[1], tried
+
+        # 2. It comes up, refuses twice with 503, then takes deliveries slowly; the bot is killed midway.
+        hook = Receiver(hook_port, refuse=2, status_first=503, delay=0.01)
+        deadline = time.time() + 60
+        while time.time() < deadline and len(hook.accepted()) < 100:
+            time.sleep(0.05)
+        assert len(hook.accepted()) >= 100, "deliveries did not resume"
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(10)
+        at_kill = len(hook.accepted())
+        assert at_kill < len(expected), "the kill came after the last delivery"
+        first = bot.stdout.read() + bot.stderr.read()
+
+        # 3. A restart (the replay stores nothing new) delivers what was left.
+        bot = start(config)
+        wait_line(bot, "replay done", seen)
+        deadline = time.time() + 90
+        while time.time() < deadline and (waiting(str(out / "sigil.sqlite")) > 0 or len(telegram.accepted()) < 3):
+            time.sleep(0.1)
+        bot.send_signal(signal.SIGINT)
+        rest, err = bot.communicate(timeout=30)
+        assert bot.returncode == 0, err
+    finally:
+        telegram.close()
+        if hook:
+            hook.close()
+    text = "".join(seen) + first + rest + err
+    assert TOKEN not in text and "s3" not in re.sub(r"0x[0-9a-f]+", "", text), "a secret was printed"
+    assert re.search(r"notifications ops \(webhook http://127\.0\.0\.1:\d+/…\): \d+ delivered, \d+ retried, 0 refused, 0 waiting", rest), rest
+
+    # Every output the webhook wants, in queue order; each request carries its key twice; the
+    # body is the output as the JSONL file has it; at most the one in flight at the kill twice.
+    by_key = {o["key"]: o for o in outputs}
+    keys = []
+    for path, headers, body, ok in hook.accepted():
+        assert path == "/hooks/sigil?secret=s3"
+        msg = json.loads(body)
+        assert headers["Idempotency-Key"] == msg["idempotencyKey"] and msg["sink"] == "ops"
+        assert msg["output"] == by_key[msg["idempotencyKey"]]
+        keys.append(msg["idempotencyKey"])
+    distinct = list(dict.fromkeys(keys))
+    assert distinct == expected, f"{len(distinct)} distinct of {len(expected)}"
+    assert len(keys) - len(distinct) <= 1, f"{len(keys) - len(distinct)} repeats"
+    print(f"webhook: {len(expected)} outputs, {at_kill} delivered before the kill -9, {len(keys) - len(distinct)} delivered twice")
+    refused = [r for r in hook.requests if not r[3]]
+    assert len(refused) == 2
+
+    # Telegram: the critical rug-pull alerts only, after one 429.
+    critical = [o for o in outputs if o["type"] == "alert" and o["plugin"] == "rug-pull-guard" and o["alert"]["severity"] == "critical"]
+    got = telegram.accepted()
+    assert len(critical) == 3 and len(got) == 3 and len(telegram.requests) == 4, telegram.requests
+    for (path, headers, body, _), alert in zip(got, critical):
+        assert path == f"/bot{TOKEN}/sendMessage"
+        msg = json.loads(body)
+        assert msg["chat_id"] == "-1001234" and msg["disable_web_page_preview"] is True
+        assert msg["text"].startswith("CRITICAL alert from rug-guard (rug-pull-guard): ") and alert["key"] in msg["text"], msg["text"]
