@@ -161,14 +161,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The operator's HTTP side of a run: Prometheus metrics.
+        // The operator's HTTP side of a run: Prometheus metrics, the status API and its client.
         .target(
             name: "SigilMonitor",
             dependencies: [
                 "SigilRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

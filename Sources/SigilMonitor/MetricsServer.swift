@@ -5,7 +5,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 public import Prometheus
-import SigilRuntime
+public import SigilRuntime
 
 /// Serves a run's metrics in Prometheus' text format at `GET /metrics` (Hummingbird), from a
 /// swift-prometheus registry that `RunMetrics` writes to through swift-metrics.
@@ -35,11 +35,19 @@ public enum MetricsServer {
         }
     }
 
-    /// The HTTP application: `GET /metrics` and `GET /health`; anything else is 404.
+    /// The HTTP application: `GET /metrics`, `GET /api/status` (the run's `RunStatus` as JSON)
+    /// and `GET /health`; anything else is 404.
     /// `onListening` gets the bound port (useful with port 0).
-    public static func application(registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger,
+    public static func application(registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> RunStatus,
+                                   host: String, port: Int, logger: Logger,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
+        router.get("/api/status") { _, _ -> Response in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(status())) ?? Data(#"{"error":"the status could not be encoded"}"#.utf8)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.get("/metrics") { _, _ -> Response in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(16_384)

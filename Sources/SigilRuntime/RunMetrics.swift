@@ -24,7 +24,11 @@ public final class RunMetrics: Sendable {
         var counters: [String: CoreMetrics.Counter] = [:]
         var gauges: [String: CoreMetrics.Gauge] = [:]
         var models: [String: (version: String, sha256: String)] = [:]
+        var status = RunStatus(startedAt: Date().timeIntervalSince1970)
     }
+
+    /// The run as of the last `update` (for `GET /api/status`).
+    public var status: RunStatus { state.withLock { $0.status } }
 
     /// The histograms' names, for a backend that wants buckets per name.
     public static let inferenceSeconds = "sigil_inference_seconds"
@@ -78,6 +82,11 @@ public final class RunMetrics: Sendable {
             gauge("sigil_model_info", [("model", id), ("version", previous.version), ("sha256", previous.sha256)]).record(0)
         }
         gauge("sigil_model_info", [("model", id), ("version", "\(version)"), ("sha256", sha256)]).record(1)
+        state.withLock { s in
+            s.status.models.removeAll { $0.id == id }
+            s.status.models.append(.init(id: id, version: version, sha256: sha256))
+            s.status.models.sort { $0.id < $1.id }
+        }
         gauge("sigil_model_version", [("model", id)]).record(Int64(clamping: version))
     }
 
@@ -124,6 +133,26 @@ public final class RunMetrics: Sendable {
         if let p = portfolio {
             gauge("sigil_paper_equity", []).record(p.equity)
             gauge("sigil_paper_pnl", []).record(p.pnl)
+        }
+        state.withLock { st in
+            var s = st.status
+            s.takenAt = Date().timeIntervalSince1970
+            s.events = summary.events
+            s.outputs = summary.outputs
+            s.lastBlock = summary.lastBlock
+            s.alerts = summary.alertsBySeverity
+            s.signals = summary.signals
+            s.vetoed = summary.vetoed
+            s.rejected = Dictionary(uniqueKeysWithValues: summary.rejected.map { ($0.key.rawValue, $0.value) })
+            s.feeds = feeds.map { f in
+                .init(name: f.feed, state: f.state.rawValue, head: f.head, closed: f.delivered, lag: f.lag, reconnects: f.reconnects,
+                      rewinds: f.rewinds, delivered: f.events, rejected: Dictionary(uniqueKeysWithValues: f.rejected.map { ($0.key.rawValue, $0.value) }),
+                      slowdowns: f.slowdowns, lastError: f.lastError)
+            }
+            s.portfolio = portfolio.map { .init(fills: $0.fills, equity: $0.equity, pnl: $0.pnl) }
+            s.queueWaiting = queue?.waiting
+            s.queueCapacity = queue?.capacity
+            st.status = s
         }
     }
 

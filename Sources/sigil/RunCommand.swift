@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import SigilBundle
 import SigilChain
@@ -29,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Live feeds: seconds between status lines (0: none, only the summary at the end).")
     var statusEvery: Double = 10
 
+    @Option(help: "human (default) or json: status lines, the summary and log messages as one JSON object per line.")
+    var logFormat: LogFormat = .human
+
     @Flag(help: "Replay feeds: once the replay ends, keep serving metrics and delivering notifications until SIGINT/SIGTERM.")
     var keepServing = false
 
@@ -38,8 +42,17 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case human, json }
+
+    /// Whether `say` writes JSON lines (set once, before the run starts).
+    static let jsonLines = Atomic<Bool>(false)
+
     func run() async throws {
         let start = ContinuousClock.now
+        if logFormat == .json {
+            Self.jsonLines.store(true, ordering: .relaxed)
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         let cfg: SigilConfig
         do { cfg = try ConfigLoader.load(path: config, components: .bundled) } catch { throw fail("\(error)") }
         let (gate, enabled) = try await Self.verifyModels(cfg, command: "run")
@@ -63,7 +76,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             metrics = runMetrics
             let host = m.host
-            servers.append(MetricsServer.application(registry: registry, host: m.host, port: m.port, logger: logger) { port in
+            servers.append(MetricsServer.application(registry: registry, status: { runMetrics.status }, host: m.host, port: m.port,
+                                                     logger: logger) { port in
                 Self.say("metrics on http://\(host):\(port)/metrics")
             })
         }
@@ -117,11 +131,11 @@ struct RunCommand: AsyncParsableCommand {
     static func verifyModels(_ cfg: SigilConfig, command: String) async throws -> (ModelGate.Outcome, SigilConfig) {
         let gate: ModelGate.Outcome
         do { gate = try await ModelGate.check(cfg) } catch {
-            FileHandle.standardError.write(Data("sigil \(command): refusing to start: \(error)\n".utf8))
+            complain("error", "sigil \(command): refusing to start: \(error)")
             throw ExitCode(2)
         }
         for (name, reason) in gate.disabled.sorted(by: { $0.key < $1.key }) {
-            FileHandle.standardError.write(Data("sigil \(command): WARNING strategy \(name) is disabled: \(reason)\n".utf8))
+            complain("warning", "sigil \(command): WARNING strategy \(name) is disabled: \(reason)")
         }
         return (gate, gate.enabled(in: cfg))
     }
@@ -185,12 +199,19 @@ struct RunCommand: AsyncParsableCommand {
     /// Writes a line straight to stdout, unbuffered, so status lines reach a pipe or a log file
     /// as they happen.
     static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        let text = jsonLines.load(ordering: .relaxed) ? JSONLogHandler.line(level: "info", label: "sigil", message: line) : line
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     /// Says why the run cannot go on; the caller throws the exit code (2).
+    /// Writes a line to stderr, as JSON with `--log-format json`.
+    static func complain(_ level: String, _ line: String) {
+        let text = jsonLines.load(ordering: .relaxed) ? JSONLogHandler.line(level: level, label: "sigil", message: line) : line
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     func fail(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("sigil run: \(message)\n".utf8))
+        Self.complain("error", "sigil run: \(message)")
         return ExitCode(2)
     }
 }

@@ -6,6 +6,6 @@ struct Sigil: AsyncParsableCommand {
         commandName: "sigil",
         abstract: "A crypto-market bot that verifies its models and processes every chain event exactly once.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, BacktestCommand.self, ConfigCommand.self, VerifyModel.self, ModelsCommand.self, RegistryCommand.self, TrainModel.self, InspectReplay.self, KeyCommand.self, ContributeCommand.self, CoordinatorCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, BacktestCommand.self, ConfigCommand.self, VerifyModel.self, ModelsCommand.self, RegistryCommand.self, TrainModel.self, InspectReplay.self, KeyCommand.self, ContributeCommand.self, CoordinatorCommand.self]
     )
 }

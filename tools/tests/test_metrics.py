@@ -163,6 +163,15 @@ def test_live_metrics_follow_the_feed(tmp_path):
             wait_checkpoint(out, last, bot)
             time.sleep(2.5)  # metrics follow the run every second
             families = scrape(url)
+            # `sigil status` reads the same run through the HTTP API.
+            base = url.rsplit("/metrics", 1)[0]
+            st = subprocess.run([sigil_binary(), "status", "--url", base, "--json"], capture_output=True, text=True, timeout=30)
+            assert st.returncode == 0, st
+            status = json.loads(st.stdout)
+            human = subprocess.run([sigil_binary(), "status", "--url", base], capture_output=True, text=True, timeout=30)
+            assert human.returncode == 0 and f"bot at {base}: status from " in human.stdout, human
+            assert re.search(r"feed devnet: live, head \d+, closed \d+ \(lag [01]\), reconnects [1-9]", human.stdout), human.stdout
+            assert "model sigil/model-signal: version 1, sha256 0x723025ab" in human.stdout and "queue: " in human.stdout, human.stdout
         finally:
             assert bot.stop() == 0, bot.text()
         with db(out) as c:
@@ -180,6 +189,16 @@ def test_live_metrics_follow_the_feed(tmp_path):
         assert samples(families, "sigil_queue_capacity_items") == {(): 1024.0}
         assert () in samples(families, "sigil_queue_waiting_items")
         assert "sigil_feed_slowdowns" in families and "sigil_rejected" in families
+        assert status["events"] == journaled and status["feeds"][0]["name"] == "devnet" and status["feeds"][0]["state"] == "live"
+        assert status["feeds"][0]["reconnects"] == samples(families, "sigil_feed_reconnects", "_total")[feed]
+        assert status["models"] == [{"id": "sigil/model-signal", "version": 1,
+                                     "sha256": "0x723025ab7d052343a3846125493af06ba1c650bcced0358ee380bb4c5ee74b6d"}]
+        assert status["queueCapacity"] == 1024 and status["takenAt"] >= status["startedAt"]
+        # The bot gone, `sigil status` says so (exit 2); a configuration without a fixed port is refused.
+        gone = subprocess.run([sigil_binary(), "status", "--url", base], capture_output=True, text=True, timeout=30)
+        assert gone.returncode == 2 and f"no bot answers at {base}" in gone.stderr, gone
+        unfixed = subprocess.run([sigil_binary(), "status", config], capture_output=True, text=True, timeout=30)
+        assert unfixed.returncode == 2 and "no 'metrics:' with a fixed port" in unfixed.stderr, unfixed
         # Events that came as notifications (backfilled ones have no frame to time).
         assert 0 < check_histogram(families, "sigil_frame_to_commit_seconds") <= journaled
         assert check_histogram(families, "sigil_commit_seconds") >= 1
@@ -204,3 +223,31 @@ def test_a_metrics_address_that_cannot_be_served_refuses_the_start(tmp_path):
             assert "ready in" not in r.stdout and not os.path.exists(tmp_path / "o.jsonl"), r.stdout
     finally:
         taken.close()
+
+
+def test_json_log_format(tmp_path):
+    """`--log-format json`: every line on stdout and stderr one JSON object (ts, level, label,
+    message), the status and summary lines as messages, a library's warning with its level."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+    s.close()
+    config = tmp_path / "j.yaml"
+    config.write_text("\n".join([
+        "feeds:", f"  - {{name: bundled, kind: replay, path: {BUNDLED}}}",
+        "strategies:", "  - {name: rug-guard, plugin: rug-pull-guard}",
+        f"outputs: {{jsonl: {tmp_path}/o.jsonl, sqlite: {tmp_path}/o.sqlite}}",
+        "notifications:", f"  - {{name: ops, kind: webhook, url: \"http://127.0.0.1:{closed}/h\"}}",
+    ]) + "\n")
+    r = subprocess.run([sigil_binary(), "run", str(config), "--log-format", "json"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r
+    out = [json.loads(l) for l in r.stdout.splitlines()]
+    err = [json.loads(l) for l in r.stderr.splitlines()]
+    for o in out + err:
+        assert set(o) >= {"ts", "level", "label", "message"} and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", o["ts"]), o
+    messages = [o["message"] for o in out]
+    assert any(m.startswith("summary: 13820 frames, 11789 events") for m in messages), messages
+    assert any(m.startswith("  notifications ops (webhook http://127.0.0.1:") and "3 waiting for the next run" in m for m in messages), messages
+    warned = [o for o in err if o["level"] == "warning" and "notifications ops" in o["message"]]
+    assert warned and "retrying with backoff" in warned[0]["message"], err
