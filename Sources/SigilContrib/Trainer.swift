@@ -42,7 +42,10 @@ public enum Trainer {
         var linearOutput = false
     }
 
-    public static func train(_ data: Dataset, _ o: Options) throws(ModelError) -> (model: [UInt8], report: Report) {
+    /// `progress` hears of each epoch: its number, the epochs at most, the validation loss.
+    public static func train(_ data: Dataset, _ o: Options,
+                             progress: (_ epoch: Int, _ epochs: Int, _ validationLoss: Double) -> Void = { _, _, _ in }) throws(ModelError)
+        -> (model: [UInt8], report: Report) {
         let n = data.featureNames.count
         let rows = data.rows
         guard rows >= 20 else { throw ModelError("only \(rows) labelled rows: too few to train") }
@@ -96,6 +99,7 @@ public enum Trainer {
                 }
             }
             let (valLoss, _) = evaluate(p, sizes, x, y, split..<rows, auto: auto)
+            progress(epoch, o.epochs, valLoss)
             if valLoss < bestLoss - 1e-9 {
                 bestLoss = valLoss
                 best = p

@@ -53,7 +53,8 @@ struct BacktestCommand: AsyncParsableCommand {
         let (gate, enabled) = try await RunCommand.verifyModels(cfg, command: "backtest")
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
-        let progress = ProgressLine(total: enabled.feeds.compactMap { $0.replay.map { RecordingManifest.frames(of: $0.path) } }.reduce(0, +))
+        let progress = ProgressBar(total: enabled.feeds.compactMap { $0.replay.map { RecordingManifest.frames(of: $0.path) } }.reduce(0, +),
+                                   handle: .standardOutput)
         let box = ReplayService.OutcomeBox()
         let tape = PriceTape()
         let service = ReplayService(config: enabled, models: gate.verified, outcome: box, observer: { tape.record($0) }) { s in
@@ -120,33 +121,3 @@ struct BacktestCommand: AsyncParsableCommand {
     }
 }
 
-/// A progress bar on one terminal line, redrawn in place; silent when stdout is not a terminal.
-final class ProgressLine: Sendable {
-    let total: Int
-    let enabled: Bool
-
-    init(total: Int) {
-        self.total = total
-        enabled = isatty(STDOUT_FILENO) == 1
-    }
-
-    func show(done: Int, detail: String) {
-        guard enabled else { return }
-        let width = 30
-        let share = total > 0 ? min(1, Double(done) / Double(total)) : 0
-        let filled = Int(share * Double(width))
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardOutput.write(Data("\r[\(bar)] \(total > 0 ? "\(Int(share * 100))%" : "\(done) frames") \(detail)\u{1B}[K".utf8))
-    }
-
-    /// Shows a line of text in place of the bar.
-    func note(_ text: String) {
-        guard enabled else { return }
-        FileHandle.standardOutput.write(Data("\r\(text)\u{1B}[K".utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
-    }
-}

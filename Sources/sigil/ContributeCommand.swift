@@ -81,11 +81,13 @@ struct ContributeCommand: AsyncParsableCommand {
                 o.seed = seed
                 let request = Contributor.Finetune(model: model, version: version,
                                                    baseFile: base, recordings: recordings, horizon: horizon, options: o)
+                let bar = ProgressBar(total: o.epochs)
                 let outcome = try await Contributor.finetune(request, registry: registry, plugins: Components.bundled.plugins,
                                                              allowedPublishers: publishers.isEmpty ? nil : Set(publishers), key: key) { p in
-                    Self.bar(p)
+                    bar.show(done: p.epoch, detail: String(format: "epoch %d/%d, train %.4f, validation %.4f, ETA %.0f s", p.epoch, p.epochs,
+                                                           p.trainLoss, p.validationLoss, p.eta.secondsValue))
                 }
-                FileHandle.standardError.write(Data("\n".utf8))
+                bar.finish()
                 try outcome.package.write(to: out)
                 let r = outcome.result, m = outcome.package.manifest
                 print("\(out): update of \(model) version \(outcome.base.version) (base \(m.baseHash))")
@@ -97,16 +99,6 @@ struct ContributeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("sigil contribute finetune: \(error)\n".utf8))
                 throw ExitCode(1)
             }
-        }
-
-        /// One progress line, redrawn in place on stderr.
-        static func bar(_ p: FineTuner.Progress) {
-            let width = 24
-            let done = width * p.epoch / max(p.epochs, 1)
-            let line = String(format: "\r  epoch %3d/%d [%@%@] train %.4f  validation %.4f  ETA %.0fs ", p.epoch, p.epochs,
-                              String(repeating: "#", count: done), String(repeating: ".", count: width - done),
-                              p.trainLoss, p.validationLoss, p.eta.secondsValue)
-            FileHandle.standardError.write(Data(line.utf8))
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SigilBundle
 import SigilContrib
+import SigilCore
 import SigilPluginAPI
 import SigilRuntime
 
@@ -54,7 +55,11 @@ struct TrainModel: ParsableCommand {
         o.hidden = hidden
         o.epochs = epochs
         o.seed = seed
-        let (bytes, r) = try Trainer.train(dataset, o)
+        let bar = ProgressBar(total: epochs)
+        let (bytes, r) = try Trainer.train(dataset, o) { epoch, epochs, loss in
+            bar.show(done: epoch, detail: String(format: "epoch %d/%d, validation loss %.4f (stops early when it no longer improves)", epoch, epochs, loss))
+        }
+        bar.finish()
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: out))
         print("\(out): \(arch.rawValue), \(dataset.rows) rows (\(r.trainRows) train, \(r.validationRows) validation), best epoch \(r.bestEpoch) of \(r.epochsRun)")
