@@ -112,6 +112,7 @@ def test_every_output_arrives_once_per_key_across_an_outage_and_a_kill(tmp_path)
         ]) + "\n")
     telegram = Receiver(telegram_port, refuse=1, status_first=429, body_first=b'{"ok":false,"error_code":429,"parameters":{"retry_after":1}}')
     hook = None
+    bot = None
     seen = []
     try:
         # 1. The receiver is down for the whole replay: everything waits in the outbox.
@@ -147,6 +148,9 @@ def test_every_output_arrives_once_per_key_across_an_outage_and_a_kill(tmp_path)
         rest, err = bot.communicate(timeout=30)
         assert bot.returncode == 0, err
     finally:
+        if bot and bot.poll() is None:  # a failed check must not leave the bot running
+            bot.kill()
+            bot.wait(10)
         telegram.close()
         if hook:
             hook.close()
