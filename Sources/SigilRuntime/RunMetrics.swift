@@ -160,14 +160,20 @@ public final class RunMetrics: Sendable {
         labels.reduce(name) { $0 + "\u{1}" + $1.0 + "\u{2}" + $1.1 }
     }
 
-    func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
+    /// The metric of `name` and `labels` in `table`, made on first use.
+    func cached<M: Sendable>(_ table: WritableKeyPath<State, [String: M]>, _ name: String, _ labels: [(String, String)],
+                   make: (String, [(String, String)]) -> M) -> M {
         let k = Self.key(name, labels)
         return state.withLock { s in
-            if let c = s.counters[k] { return c }
-            let c = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-            s.counters[k] = c
-            return c
+            if let m = s[keyPath: table][k] { return m }
+            let m = make(name, labels)
+            s[keyPath: table][k] = m
+            return m
         }
+    }
+
+    func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
+        cached(\.counters, name, labels) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory) }
     }
 
     /// Advances a counter series by what its total grew since last seen.
@@ -183,13 +189,7 @@ public final class RunMetrics: Sendable {
     }
 
     func gauge(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Gauge {
-        let k = Self.key(name, labels)
-        return state.withLock { s in
-            if let g = s.gauges[k] { return g }
-            let g = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
-            s.gauges[k] = g
-            return g
-        }
+        cached(\.gauges, name, labels) { CoreMetrics.Gauge(label: $0, dimensions: $1, factory: factory) }
     }
 }
 
