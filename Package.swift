@@ -161,7 +161,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The operator's HTTP side of a run: Prometheus metrics, the status API and its client.
+        // The operator's HTTP side of a run: Prometheus metrics, the status API and its client,
+        // the live dashboard.
         .target(
             name: "SigilMonitor",
             dependencies: [
@@ -176,6 +177,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The dashboard's page, script and style, compiled into the binary (no file to ship
+            // beside it, nothing fetched from elsewhere).
+            resources: [.embedInCode("Dashboard/index.html"), .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/dashboard.css"),
+                        .embedInCode("Dashboard/favicon.svg")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # librsvg2-bin: rsvg-convert renders the backtest report's SVG charts to PNG for the README (make backtest)
+# chromium: the headless browser the dashboard test drives over the DevTools protocol
 # openssl: the hashing reference of `make bench`; libopenblas0-serial: the single-threaded OpenBLAS
 # the `sigil` binary loads (its rpath), so no BLAS worker thread starts
-DEB_PACKAGES=(pkg-config libopenblas-dev libopenblas0-serial libsecp256k1-dev zlib1g-dev libsqlite3-dev unzip librsvg2-bin openssl)
+DEB_PACKAGES=(pkg-config libopenblas-dev libopenblas0-serial libsecp256k1-dev zlib1g-dev libsqlite3-dev unzip librsvg2-bin openssl chromium)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

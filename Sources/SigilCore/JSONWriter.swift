@@ -213,6 +213,12 @@ public struct JSONWriter {
         bytes.append(contentsOf: s.utf8)
     }
 
+    /// A value already written as JSON (by this writer or another), copied as it is.
+    public mutating func encoded(_ json: String) {
+        bytes.append(contentsOf: json.utf8)
+        atStart = false
+    }
+
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A string with JSONSerialization's escapes: `"`, `\`, `/`, the short control escapes, and

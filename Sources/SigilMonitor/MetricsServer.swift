@@ -35,19 +35,19 @@ public enum MetricsServer {
         }
     }
 
-    /// The HTTP application: `GET /metrics`, `GET /api/status` (the run's `RunStatus` as JSON)
-    /// and `GET /health`; anything else is 404.
+    /// The HTTP application: `GET /metrics`, `GET /api/status` (the run's `RunStatus` as JSON),
+    /// `GET /health`, and the live dashboard (`GET /` with its script and style, fed by the
+    /// server-sent events of `GET /api/stream`); anything else is 404.
     /// `onListening` gets the bound port (useful with port 0).
     public static func application(registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> RunStatus,
+                                   dashboard: DashboardLog = DashboardLog(),
                                    host: String, port: Int, logger: Logger,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         router.get("/api/status") { _, _ -> Response in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(status())) ?? Data(#"{"error":"the status could not be encoded"}"#.utf8)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: statusJSON(status()))))
         }
+        DashboardRoutes.add(to: router, status: status, log: dashboard)
         router.get("/metrics") { _, _ -> Response in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(16_384)
@@ -58,6 +58,15 @@ public enum MetricsServer {
         router.get("/health") { _, _ in "ok" }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sigil"),
                            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+}
+
+extension MetricsServer {
+    /// The run's status as one line of JSON.
+    static func statusJSON(_ status: RunStatus) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(status)) ?? Data(#"{"error":"the status could not be encoded"}"#.utf8)
     }
 }
 

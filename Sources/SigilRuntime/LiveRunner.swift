@@ -46,8 +46,10 @@ public final class LiveRunner {
     /// The snapshot the last rebuild started from (its block and journal position), if any.
     public private(set) var restoredSnapshot: (block: UInt64, seq: Int64)?
 
-    /// Where latencies and totals are reported (nil: nowhere).
+    /// Where latencies and totals are reported, and what the dashboard shows (nil: nowhere).
     public let metrics: RunMetrics?
+    /// The closing price of each pool a swap moved in the open block (kept with metrics only).
+    var blockPrices: [Address: Double] = [:]
 
     public init(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
                 snapshotEvery: Int = 256, snapshotsKept: Int = 4, pruneDepth: UInt64 = 4_096, commitEvery: Int = 1,
@@ -140,8 +142,15 @@ public final class LiveRunner {
                           metadata: ["seq": "\(seq)", "feed": feed ?? "", "reason": reason], cause: id)
         let record = OutputRecord(strategy: "journal", plugin: "runtime", body: .alert(alert))
         let stored = try store.quarantine(seq: seq, feed: feed, blockNumber: blockNumber, logIndex: logIndex, reason: reason, alert: record)
-        summary.tally([record], fresh: stored.count)
+        tally([record], fresh: stored.count)
         quarantinedByRebuild.append("\(where_): \(reason)")
+    }
+
+    /// Counts outputs that were committed (`fresh` of them newly stored) and shows them on the
+    /// dashboard.
+    func tally(_ records: [OutputRecord], fresh: Int) {
+        summary.tally(records, fresh: fresh)
+        metrics?.dashboard.committed(records)
     }
 
     /// Commits what was handled and not yet committed (nothing when nothing waits).
@@ -159,7 +168,7 @@ public final class LiveRunner {
             metrics.committed(committed - began)
             for a in arrivals { metrics.frameToCommit(committed - a) }
         }
-        summary.tally(batch.outputs, fresh: stored.count)
+        tally(batch.outputs, fresh: stored.count)
     }
 
     /// Items' events (or closed blocks) a live run commits together at most when more items
@@ -193,6 +202,7 @@ public final class LiveRunner {
                     continue
                 }
                 outputs += engine.process(e.event)
+                if metrics != nil { notePrice(e.event) }
                 fresh.append(e)
                 if let arrived = e.received { pendingArrivals.append(arrived) }
                 summary.lastBlock = max(summary.lastBlock, e.event.id.blockNumber)
@@ -211,7 +221,7 @@ public final class LiveRunner {
             summary.events += fresh.count
             if !fresh.isEmpty { summary.eventsByFeed[feed, default: 0] += fresh.count }
             let stored = try store.store(outputs)
-            summary.tally(outputs, fresh: stored.count)
+            tally(outputs, fresh: stored.count)
         case .blockClosed(let feed, let chainId, let number, let hash):
             summary.heads += 1
             summary.lastBlock = max(summary.lastBlock, number)
@@ -220,6 +230,10 @@ public final class LiveRunner {
             // same transaction that moves the checkpoint.
             pending.store(engine.closeBlock(chainId: chainId, through: number))
             pending.close(feed: feed, chainId: chainId, block: number, hash: hash, portfolio: engine.portfolio)
+            if let metrics {
+                metrics.dashboard.blockClosed(number, prices: blockPrices, equity: engine.portfolio?.equity)
+                blockPrices.removeAll(keepingCapacity: true)
+            }
             closedSinceSnapshot += 1
             if snapshotEvery > 0, closedSinceSnapshot >= snapshotEvery {
                 closedSinceSnapshot = 0
@@ -242,6 +256,14 @@ public final class LiveRunner {
             summary.gaps += 1
             try flush()
             try store.recordGap(feed: feed, gap)
+        }
+    }
+
+    /// The price a swap left its pool at, for the dashboard (the last one of a block is shown).
+    func notePrice(_ event: MarketEvent) {
+        switch event.payload {
+        case .v2Swap, .v3Swap: if let p = engine.book[event.emitter]?.price { blockPrices[event.emitter] = p }
+        default: break
         }
     }
 
@@ -276,7 +298,7 @@ public final class LiveRunner {
                                   metadata: ["model": id, "version": "\(entry.version)", "registeredHash": "\(entry.weightsHash)", "uri": entry.uri], cause: cause)
                 let record = OutputRecord(strategy: "model-follower", plugin: "registry", body: .alert(alert))
                 let stored = try store.store([record])
-                summary.tally([record], fresh: stored.count)
+                tally([record], fresh: stored.count)
             }
             return "model \(id): version \(entry.version) REFUSED, version \(models[id]?.reference.version ?? 0) keeps running: \(reason)"
         }
@@ -293,7 +315,7 @@ public final class LiveRunner {
         let outputs = engine.deliver(result, for: pending)
         guard !outputs.isEmpty else { return }
         let stored = try store.store(outputs)
-        summary.tally(outputs, fresh: stored.count)
+        tally(outputs, fresh: stored.count)
     }
 
     /// True when every named feed has closed `block`.

@@ -85,6 +85,15 @@ public struct ReplayRun {
         }
     }
 
+    /// Sleeps until `deadline`, waking every 100 ms to see whether the run should stop.
+    static func wait(until deadline: ContinuousClock.Instant, shouldStop: () -> Bool) {
+        while !shouldStop() {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            Thread.sleep(forTimeInterval: min(left, .milliseconds(100)).secondsValue)
+        }
+    }
+
     /// Recordings with their chain ids (each from the manifest.json beside it).
     public static func recordings(_ paths: [String]) throws -> [(path: String, chainId: UInt64)] {
         try paths.map { ($0, try ReplayFeed.Settings(name: $0, path: $0).resolvedChainId()) }
@@ -95,19 +104,22 @@ public struct ReplayRun {
     /// an earlier run are set aside first (its stored outputs stay, and each is stored once).
     /// `shouldStop` is polled between frames; when it says so, what was processed is committed
     /// and the run ends early. `observer` sees every pool's state after each event that changed it.
+    /// `pace`: at most that many blocks closed a second, each item committed as a live feed's
+    /// is (to watch a recording play on the dashboard); nil: as fast as it goes.
     public static func run(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
-                           commitEvery: Int = 4_096, shouldStop: () -> Bool = { false }, observer: ((PoolSnapshot) -> Void)? = nil,
+                           commitEvery: Int = 4_096, pace: Double? = nil, shouldStop: () -> Bool = { false },
+                           observer: ((PoolSnapshot) -> Void)? = nil,
                            metrics: RunMetrics? = nil, status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
         let feeds = config.feeds.compactMap(\.replay)
         for f in feeds { try store.forget(feed: f.name) }
         // A recording is read again after a crash, so its items are committed thousands at a
         // time (each batch one transaction, all or nothing), not one by one as a live feed's.
-        let runner = try LiveRunner(config: config, models: models, store: store, commitEvery: commitEvery, metrics: metrics)
+        let runner = try LiveRunner(config: config, models: models, store: store, commitEvery: pace == nil ? commitEvery : 1, metrics: metrics)
         _ = try runner.restore()
         runner.engine.poolObserver = observer  // after the restore, which builds the engine afresh
         let start = ContinuousClock.now
         var lastStatus = start
-        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false
+        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false, blocks = 0
         func current() -> Summary {
             var s = runner.summary
             s.frames = frames
@@ -124,6 +136,10 @@ public struct ReplayRun {
                 let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item, read in
                     try runner.handle(item)
                     frames = base + read
+                    if let pace, case .blockClosed = item {
+                        blocks += 1
+                        Self.wait(until: start + .seconds(Double(blocks) / pace), shouldStop: shouldStop)
+                    }
                     let now = ContinuousClock.now
                     if now - lastStatus >= .seconds(1) {
                         lastStatus = now

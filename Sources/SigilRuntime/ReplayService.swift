@@ -30,6 +30,8 @@ public struct ReplayService: Service {
     let observer: (@Sendable (PoolSnapshot) -> Void)?
     let metrics: RunMetrics?
     let onDone: @Sendable () -> Void
+    /// Blocks a second at most (nil: as fast as it goes).
+    let pace: Double?
     public let outcome: OutcomeBox
 
     /// `onReady` is called once the engine and the store are open, inside the service group
@@ -37,11 +39,12 @@ public struct ReplayService: Service {
     /// event that changed it (`ReplayRun.run`).
     public init(config: SigilConfig, models: [String: NeuralModel], outcome: OutcomeBox,
                 onReady: @escaping @Sendable (_ strategies: Int) -> Void = { _ in },
-                observer: (@Sendable (PoolSnapshot) -> Void)? = nil, metrics: RunMetrics? = nil,
+                observer: (@Sendable (PoolSnapshot) -> Void)? = nil, metrics: RunMetrics? = nil, pace: Double? = nil,
                 onDone: @escaping @Sendable () -> Void = {},
                 status: @escaping @Sendable (ReplayRun.Summary) -> Void) {
         self.metrics = metrics
         self.onDone = onDone
+        self.pace = pace
         self.config = config
         self.models = models
         self.outcome = outcome
@@ -54,13 +57,13 @@ public struct ReplayService: Service {
         // The replay is synchronous work (decoding, SQLite commits): it runs on a thread of its
         // own, and a graceful shutdown reaches it through a flag polled between frames.
         let stop = StopFlag()
-        let (config, models, status, onReady, observer, metrics) = (config, models, status, onReady, observer, metrics)
+        let (config, models, status, onReady, observer, metrics, pace) = (config, models, status, onReady, observer, metrics, pace)
         let done = try await withGracefulShutdownHandler {
             try await OffPool.run { () throws -> Outcome in
                 let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
-            store.notify = config.notifications
+                store.notify = config.notifications
                 onReady(config.strategies.count)
-                let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store,
+                let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store, pace: pace,
                                                           shouldStop: { stop.isSet }, observer: observer, metrics: metrics, status: status)
                 try store.close()
                 let engine = runner.engine

@@ -27,6 +27,9 @@ public final class RunMetrics: Sendable {
         var status = RunStatus(startedAt: Date().timeIntervalSince1970)
     }
 
+    /// What the live dashboard draws (outputs, prices, equity), kept by the runner.
+    public let dashboard: DashboardLog
+
     /// The run as of the last `update` (for `GET /api/status`).
     public var status: RunStatus { state.withLock { $0.status } }
 
@@ -35,8 +38,9 @@ public final class RunMetrics: Sendable {
     public static let commitSeconds = "sigil_commit_seconds"
     public static let frameToCommitSeconds = "sigil_frame_to_commit_seconds"
 
-    public init(factory: any MetricsFactory) {
+    public init(factory: any MetricsFactory, dashboard: DashboardLog = DashboardLog()) {
         self.factory = factory
+        self.dashboard = dashboard
         commitTimer = CoreMetrics.Timer(label: Self.commitSeconds, dimensions: [], factory: factory)
         frameTimer = CoreMetrics.Timer(label: Self.frameToCommitSeconds, dimensions: [], factory: factory)
     }

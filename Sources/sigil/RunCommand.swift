@@ -36,7 +36,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Replay feeds: once the replay ends, keep serving metrics and delivering notifications until SIGINT/SIGTERM.")
     var keepServing = false
 
+    @Option(help: "Replay feeds: close at most this many blocks a second, committing each item as a live feed's (to watch the dashboard).")
+    var pace: Double?
+
     func validate() throws {
+        if let pace, !(pace.isFinite && (0.1...1_000_000).contains(pace)) {
+            throw ValidationError("--pace takes blocks a second from 0.1 to 1000000, not \(pace)")
+        }
         guard statusEvery.isFinite, (0...86_400).contains(statusEvery) else {
             throw ValidationError("--status-every takes seconds from 0 (no status lines) to 86400, not \(statusEvery)")
         }
@@ -60,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "sigil")
         logger.logLevel = .warning
         let live = cfg.feeds.contains(where: \.isLive)
+        if pace != nil, live { throw fail("--pace is for replays (a live feed goes at the chain's pace)") }
         if keepServing, (cfg.metrics == nil && cfg.notifications.isEmpty) || live {
             throw fail(live ? "--keep-serving is for replays (a live run serves metrics and notifies while it runs)"
                             : "--keep-serving needs 'metrics:' or 'notifications:' in \(config)")
@@ -76,9 +83,10 @@ struct RunCommand: AsyncParsableCommand {
             }
             metrics = runMetrics
             let host = m.host
-            servers.append(MetricsServer.application(registry: registry, status: { runMetrics.status }, host: m.host, port: m.port,
-                                                     logger: logger) { port in
+            servers.append(MetricsServer.application(registry: registry, status: { runMetrics.status }, dashboard: runMetrics.dashboard,
+                                                     host: m.host, port: m.port, logger: logger) { port in
                 Self.say("metrics on http://\(host):\(port)/metrics")
+                Self.say("dashboard on http://\(host):\(port)/")
             })
         }
         let feeds = cfg.feeds.count, models = gate.verified.count
@@ -112,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let box = ReplayService.OutcomeBox()
         let keep = keepServing
-        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics,
+        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics, pace: pace,
                                     onDone: { if keep { Self.say("replay done; serving metrics and delivering notifications until SIGINT or SIGTERM") } }) { s in
             Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
         }
