@@ -13,12 +13,17 @@ public struct ParameterSpec: Hashable, Sendable {
     public let kind: Kind
     public let defaultValue: ParameterValue
     public let help: String
+    /// True when a running bot may take a new value on SIGHUP: the plugin is rebuilt with it
+    /// and keeps its `state` (so a value that shapes the state, like a window's length, is not
+    /// reloadable; changing one needs a restart).
+    public let reloadable: Bool
 
-    public init(_ name: String, _ kind: Kind, default defaultValue: ParameterValue, help: String) {
+    public init(_ name: String, _ kind: Kind, default defaultValue: ParameterValue, help: String, reloadable: Bool = false) {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
         self.help = help
+        self.reloadable = reloadable
     }
 }
 

@@ -7,7 +7,7 @@ public final class Engine {
     public struct Strategy {
         public let name: String
         public let kind: String
-        public let plugin: any StrategyPlugin
+        public internal(set) var plugin: any StrategyPlugin
         /// Empty: every pool.
         public let pools: Set<Address>
         /// Model role → model id.
@@ -30,15 +30,16 @@ public final class Engine {
     public internal(set) var gate: RiskGate
     /// The paper portfolio, when the configuration has one.
     public let portfolio: PaperPortfolio?
-    public let strategies: [Strategy]
-    /// What the strategies are (name, plugin, parameters, pools, models): a snapshot is only
-    /// restored into an engine with the same strategies.
+    public internal(set) var strategies: [Strategy]
+    /// What the strategies are (name, plugin, pools, models, the parameters that shape a
+    /// plugin's state): a snapshot is only restored into an engine with the same strategies.
+    /// Reloadable parameters are left out, so a snapshot taken before a reload fits after it.
     let strategiesFingerprint: String
     public internal(set) var eventsProcessed = 0
     public internal(set) var retractions = 0
     var seen = Set<EventID>()
     /// The strategies that judge whole blocks, and the open block of each chain.
-    let blockStrategies: [Strategy]
+    var blockStrategies: [Strategy]
     var open: [UInt64: OpenBlock] = [:]
     var offChainEvents = 0
     /// The most recent off-chain identities (a ring), so `seen` keeps at most
@@ -80,7 +81,9 @@ public final class Engine {
         self.portfolio = portfolio
         blockStrategies = strategies.filter { type(of: $0.plugin).wantsBlocks }
         strategiesFingerprint = strategies.map { s in
-            "\(s.name)|\(s.kind)|\(s.pools.sorted())|\(s.models.sorted { $0.key < $1.key })|\(s.parameters.values.sorted { $0.key < $1.key })"
+            let reloadable = Set(type(of: s.plugin).parameterSpecs.filter(\.reloadable).map(\.name))
+            let shaping = s.parameters.values.filter { !reloadable.contains($0.key) }.sorted { $0.key < $1.key }
+            return "\(s.name)|\(s.kind)|\(s.pools.sorted())|\(s.models.sorted { $0.key < $1.key })|\(shaping)"
         }.joined(separator: ";")
     }
 
@@ -104,6 +107,35 @@ public final class Engine {
         self.init(strategies: strategies, gate: RiskGate(severity: config.risk.vetoSeverity, blocks: config.risk.vetoBlocks),
                   portfolio: portfolio)
         simulates = config.simulation != nil
+    }
+
+    /// Takes new values of reloadable parameters: each strategy they concern gets its plugin
+    /// built afresh with them and its state carried over. All or nothing: when one plugin cannot
+    /// be built, no strategy changes. `models` are the verified models in use, by id.
+    public func reload(_ changes: [ConfigReload.Change], models: [String: any PredictiveModel]) throws {
+        var next = strategies
+        for (name, group) in Dictionary(grouping: changes, by: \.strategy) {
+            guard let i = next.firstIndex(where: { $0.name == name }) else { throw PluginError("no strategy named \(name) runs") }
+            var values = next[i].parameters.values
+            for c in group { values[c.parameter] = c.new }
+            let parameters = ParameterValues(values)
+            var roles: [String: any PredictiveModel] = [:]
+            for (role, id) in next[i].models {
+                guard let m = models[id] else { throw PluginError("strategy \(name): model \(id) is not loaded") }
+                roles[role] = m
+            }
+            next[i].plugin = try Self.rebuilt(next[i].plugin, parameters: parameters, models: roles)
+            next[i].parameters = parameters
+        }
+        strategies = next
+        blockStrategies = next.filter { type(of: $0.plugin).wantsBlocks }
+    }
+
+    /// A plugin of `plugin`'s type built with `parameters`, holding `plugin`'s state.
+    static func rebuilt<P: StrategyPlugin>(_ plugin: P, parameters: ParameterValues, models: [String: any PredictiveModel]) throws -> any StrategyPlugin {
+        let fresh = try P(parameters: parameters, models: models)
+        fresh.state = plugin.state
+        return fresh
     }
 
     /// Hands a newer verified version of model `id` to every strategy using it; returns the

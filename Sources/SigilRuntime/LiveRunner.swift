@@ -18,7 +18,10 @@ import SigilPluginAPI
 /// the oldest kept snapshot, `pruneDepth` blocks down, so restart and rewind cost and the
 /// store's size stay flat however long the bot runs.
 public final class LiveRunner {
-    let config: SigilConfig
+    /// The configuration it runs (the file's reloadable parameters taken on each reload).
+    public private(set) var config: SigilConfig
+    /// Reloads so far (each one's record gets its own identity).
+    var reloads = 0
     /// The models in use by id (a newer verified version replaces its entry, so a rebuild uses it).
     public private(set) var models: [String: NeuralModel]
     public let store: OutputStore
@@ -302,6 +305,61 @@ public final class LiveRunner {
             }
             return "model \(id): version \(entry.version) REFUSED, version \(models[id]?.reference.version ?? 0) keeps running: \(reason)"
         }
+    }
+
+    /// Takes a configuration file read again (on SIGHUP), or why it could not be read, between
+    /// two items: the new values of reloadable parameters are applied together (each plugin they
+    /// concern rebuilt with its state), anything else that differs is reported as needing a
+    /// restart and left as it runs; nothing is applied when the file is invalid or a plugin
+    /// refuses its new values. Every reload is recorded as an `info` alert
+    /// (`SIGIL-CONFIG-RELOAD`, or `SIGIL-CONFIG-RELOAD-REFUSED`) with what it applied and what
+    /// needs a restart. Returns lines for the operator.
+    public func reload(_ file: Result<SigilConfig, any Error>, path: String) throws -> [String] {
+        try flush()
+        reloads += 1
+        var metadata = ["file": path]
+        var lines: [String]
+        let refusal: String?
+        switch file {
+        case .failure(let error):
+            refusal = "\(error)"
+        case .success(let cfg):
+            let plan = ConfigReload(running: config, file: cfg)
+            do {
+                if !plan.changes.isEmpty { try engine.reload(plan.changes, models: Self.engineModels(models, metrics)) }
+                config = plan.applied(to: config)
+                refusal = nil
+            } catch {
+                refusal = "\(error)"
+            }
+            if refusal == nil { metadata["applied"] = plan.changes.map(\.description).joined(separator: "; ") }
+            metadata["needs_restart"] = plan.needsRestart.joined(separator: ", ")
+        }
+        let description: String
+        if let refusal {
+            metadata["error"] = refusal
+            description = "reload of \(path) refused, nothing changed: \(refusal)"
+            lines = [description]
+        } else {
+            let applied = metadata["applied"] ?? ""
+            description = "reload of \(path): " + (applied.isEmpty ? "no reloadable parameter changed" : "applied \(applied)")
+            lines = [description]
+            if let restart = metadata["needs_restart"], !restart.isEmpty {
+                lines.append("  differs from the running configuration and needs a restart (left as it runs): \(restart)")
+            }
+        }
+        var seed = Keccak256()
+        seed.update(Array("reload|\(path)|\(reloads)|\(Date().timeIntervalSince1970)|\(description)".utf8))
+        let id = EventID(chainId: 0, blockHash: Hash32(bytes: seed.finalize()) ?? .zero, logIndex: 0, blockNumber: summary.lastBlock,
+                         transactionHash: .zero, transactionIndex: 0)
+        let alert = Alert(alertId: refusal == nil ? "SIGIL-CONFIG-RELOAD" : "SIGIL-CONFIG-RELOAD-REFUSED",
+                          name: refusal == nil ? "Configuration reloaded" : "Configuration reload refused",
+                          description: description + (lines.count > 1 ? "; needs a restart: \(metadata["needs_restart"] ?? "")" : ""),
+                          severity: .info, kind: .info, pool: .zero, addresses: [], labels: [], metadata: metadata, cause: id)
+        let record = OutputRecord(strategy: "config", plugin: "runtime", body: .alert(alert))
+        let stored = try store.store([record])
+        tally([record], fresh: stored.count)
+        return lines
     }
 
     /// Takes the simulation requests the strategies made and that wait for an answer.

@@ -32,6 +32,7 @@ public struct LiveService: Service {
         case model(ModelFollower.Update)
         case tick
         case metricsTick
+        case reload
         case failed(String)
     }
 
@@ -46,6 +47,8 @@ public struct LiveService: Service {
     let onModel: @Sendable (String) -> Void
     /// Where latencies and totals go (updated every `metricsInterval`); nil: nowhere.
     let metrics: RunMetrics?
+    /// Where SIGHUP's reload requests come from (nil: none are taken).
+    let reloader: ConfigReloader?
     static let metricsInterval = Duration.seconds(1)
     public let outcome: OutcomeBox
     /// Feed items handed over but not yet committed, at most: a feed that gets ahead waits (and
@@ -80,8 +83,10 @@ public struct LiveService: Service {
                 statusInterval: Duration? = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
                 onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
                 onModel: @escaping @Sendable (String) -> Void = { _ in }, metrics: RunMetrics? = nil,
+                reloader: ConfigReloader? = nil,
                 status: @escaping @Sendable (Status) -> Void) {
         self.onModel = onModel
+        self.reloader = reloader
         self.metrics = metrics
         self.config = config
         self.models = models
@@ -142,6 +147,7 @@ public struct LiveService: Service {
         try await answerSimulations()
         onReady(runner.engine.strategies.count, runner.rebuiltEvents)
         let (inputs, sink) = AsyncStream.makeStream(of: Input.self)
+        reloader?.onRequest { sink.yield(.reload) }
         let credits = HandoffCredits(capacity: queueCapacity)
         let start = ContinuousClock.now
         var failure: String?
@@ -212,6 +218,8 @@ public struct LiveService: Service {
                     status(report())
                 case .metricsTick:
                     updateMetrics()
+                case .reload:
+                    if let reloader { try await OffPool.run { try reloader.applyIfRequested(box.value) } }
                 case .failed(let message):
                     failure = message
                     return

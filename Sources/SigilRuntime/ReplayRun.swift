@@ -104,12 +104,14 @@ public struct ReplayRun {
     /// an earlier run are set aside first (its stored outputs stay, and each is stored once).
     /// `shouldStop` is polled between frames; when it says so, what was processed is committed
     /// and the run ends early. `observer` sees every pool's state after each event that changed it.
+    /// `reloader`: a SIGHUP's reload is taken between two items, as in a live run.
     /// `pace`: at most that many blocks closed a second, each item committed as a live feed's
     /// is (to watch a recording play on the dashboard); nil: as fast as it goes.
     public static func run(config: SigilConfig, models: [String: NeuralModel], store: OutputStore,
                            commitEvery: Int = 4_096, pace: Double? = nil, shouldStop: () -> Bool = { false },
                            observer: ((PoolSnapshot) -> Void)? = nil,
-                           metrics: RunMetrics? = nil, status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
+                           metrics: RunMetrics? = nil, reloader: ConfigReloader? = nil,
+                           status: (Summary) -> Void = { _ in }) throws -> (summary: Summary, runner: LiveRunner) {
         let feeds = config.feeds.compactMap(\.replay)
         for f in feeds { try store.forget(feed: f.name) }
         // A recording is read again after a crash, so its items are committed thousands at a
@@ -135,6 +137,7 @@ public struct ReplayRun {
                 let base = frames
                 let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item, read in
                     try runner.handle(item)
+                    try reloader?.applyIfRequested(runner)
                     frames = base + read
                     if let pace, case .blockClosed = item {
                         blocks += 1

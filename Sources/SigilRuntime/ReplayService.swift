@@ -32,6 +32,8 @@ public struct ReplayService: Service {
     let onDone: @Sendable () -> Void
     /// Blocks a second at most (nil: as fast as it goes).
     let pace: Double?
+    /// Where SIGHUP's reload requests come from (nil: none are taken).
+    let reloader: ConfigReloader?
     public let outcome: OutcomeBox
 
     /// `onReady` is called once the engine and the store are open, inside the service group
@@ -40,11 +42,12 @@ public struct ReplayService: Service {
     public init(config: SigilConfig, models: [String: NeuralModel], outcome: OutcomeBox,
                 onReady: @escaping @Sendable (_ strategies: Int) -> Void = { _ in },
                 observer: (@Sendable (PoolSnapshot) -> Void)? = nil, metrics: RunMetrics? = nil, pace: Double? = nil,
-                onDone: @escaping @Sendable () -> Void = {},
+                reloader: ConfigReloader? = nil, onDone: @escaping @Sendable () -> Void = {},
                 status: @escaping @Sendable (ReplayRun.Summary) -> Void) {
         self.metrics = metrics
         self.onDone = onDone
         self.pace = pace
+        self.reloader = reloader
         self.config = config
         self.models = models
         self.outcome = outcome
@@ -57,14 +60,15 @@ public struct ReplayService: Service {
         // The replay is synchronous work (decoding, SQLite commits): it runs on a thread of its
         // own, and a graceful shutdown reaches it through a flag polled between frames.
         let stop = StopFlag()
-        let (config, models, status, onReady, observer, metrics, pace) = (config, models, status, onReady, observer, metrics, pace)
+        let (config, models, status, onReady, observer, metrics, pace, reloader) = (config, models, status, onReady, observer, metrics, pace, reloader)
         let done = try await withGracefulShutdownHandler {
             try await OffPool.run { () throws -> Outcome in
                 let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
                 store.notify = config.notifications
                 onReady(config.strategies.count)
                 let (summary, runner) = try ReplayRun.run(config: config, models: models, store: store, pace: pace,
-                                                          shouldStop: { stop.isSet }, observer: observer, metrics: metrics, status: status)
+                                                          shouldStop: { stop.isSet }, observer: observer, metrics: metrics,
+                                                          reloader: reloader, status: status)
                 try store.close()
                 let engine = runner.engine
                 let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }

@@ -38,7 +38,7 @@ struct ConfigCommand: ParsableCommand {
             for plugin in Components.bundled.plugins.all.sorted(by: { $0.kind < $1.kind }) {
                 print("\(plugin.kind): \(plugin.summary)")
                 for p in plugin.parameterSpecs {
-                    print("  \(p.name) (default \(p.defaultValue)\(Self.range(p.kind))): \(p.help)")
+                    print("  \(p.name) (default \(p.defaultValue)\(Self.range(p.kind)))\(p.reloadable ? " [reloadable]" : ""): \(p.help)")
                 }
             }
             print("feed kinds:")

@@ -18,7 +18,9 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the bot: verify models, run the strategies on the feeds, persist every output.",
-        discussion: "On a replay feed the run ends at the end of the recording with a summary. SIGINT or SIGTERM stops it gracefully."
+        discussion: "On a replay feed the run ends at the end of the recording with a summary. SIGINT or SIGTERM stops it gracefully. "
+            + "SIGHUP reads the configuration again and applies the parameters their plugins mark reloadable (`sigil config plugins`); "
+            + "anything else that changed is reported as needing a restart."
     )
 
     @Argument(help: "The configuration file.")
@@ -102,11 +104,16 @@ struct RunCommand: AsyncParsableCommand {
                                               metrics: metrics, stats: notified))
         }
         defer { Self.report(notified, sinks: enabled.notifications) }
+        // SIGHUP reads the file again; strategies the model gate disabled at start stay disabled.
+        let path = config
+        let reloader = ConfigReloader(path: config, load: { gate.enabled(in: try ConfigLoader.load(path: path, components: .bundled)) },
+                                      notice: { Self.say($0) })
+        servers.append(HangupWatcher(reloader: reloader))
         if live {
             let box = LiveService.OutcomeBox()
             let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
                                       statusInterval: statusEvery > 0 ? .seconds(statusEvery) : nil, outcome: box, onReady: announce,
-                                      onModel: { Self.say($0) }, metrics: metrics) { st in
+                                      onModel: { Self.say($0) }, metrics: metrics, reloader: reloader) { st in
                 Self.say(String(format: "[%6.1fs] events %d  outputs %d  block %llu", st.summary.seconds, st.summary.events,
                                 st.summary.outputs, st.summary.lastBlock))
                 for f in st.feeds { Self.say("  " + Self.describe(f)) }
@@ -120,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let box = ReplayService.OutcomeBox()
         let keep = keepServing
-        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics, pace: pace,
+        let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics, pace: pace, reloader: reloader,
                                     onDone: { if keep { Self.say("replay done; serving metrics and delivering notifications until SIGINT or SIGTERM") } }) { s in
             Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
         }

@@ -16,11 +16,11 @@ public final class AnomalyModel: StrategyPlugin {
     public static let modelFeatures = ["anomaly": AnomalyFeatures.definition]
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("threshold", .double(0.01...1_000_000), default: .double(15),
-                      help: "anomaly score (mean squared reconstruction error of the standardised features) at which a swap alerts"),
+                      help: "anomaly score (mean squared reconstruction error of the standardised features) at which a swap alerts", reloadable: true),
         ParameterSpec("cooldown_blocks", .int(0...1_000_000), default: .int(0),
-                      help: "blocks between two alerts on the same pool"),
+                      help: "blocks between two alerts on the same pool", reloadable: true),
         ParameterSpec("severity", .string(allowed: Alert.Severity.allCases.map(\.rawValue)), default: .string("medium"),
-                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
+                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)", reloadable: true),
     ]
     public static let detects = ["holder_dump", "wash_trading"]
 

@@ -17,11 +17,11 @@ public final class DumpWatch: StrategyPlugin {
     public static let kind = "dump-watch"
     public static let summary = "finds a holder of a large share of a token selling most of it into the pool within a few blocks"
     public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("min_share", .double(0.001...1), default: .double(0.12), help: "share of the minted supply that makes a large holder"),
-        ParameterSpec("min_sold", .double(0.01...1), default: .double(0.5), help: "share of its holding it must sell to be a dump"),
+        ParameterSpec("min_share", .double(0.001...1), default: .double(0.12), help: "share of the minted supply that makes a large holder", reloadable: true),
+        ParameterSpec("min_sold", .double(0.01...1), default: .double(0.5), help: "share of its holding it must sell to be a dump", reloadable: true),
         ParameterSpec("window_blocks", .int(0...1_000_000), default: .int(20), help: "blocks from its first sell in which that share is sold"),
         ParameterSpec("severity", .string(allowed: Alert.Severity.allCases.map(\.rawValue)), default: .string("high"),
-                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
+                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)", reloadable: true),
     ]
     public static let modelRoles: [String] = []
     public static let detects = ["holder_dump"]

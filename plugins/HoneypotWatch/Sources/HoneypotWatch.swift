@@ -29,12 +29,12 @@ public final class HoneypotWatch: StrategyPlugin {
     public static let kind = "honeypot-watch"
     public static let summary = "finds tokens their buyers cannot sell: only privileged accounts sell, or sells are taxed away"
     public static let parameterSpecs: [ParameterSpec] = [
-        ParameterSpec("min_buyers", .int(1...100_000), default: .int(5), help: "distinct buyers before a sell-blocked token is judged"),
+        ParameterSpec("min_buyers", .int(1...100_000), default: .int(5), help: "distinct buyers before a sell-blocked token is judged", reloadable: true),
         ParameterSpec("min_hold_blocks", .int(0...1_000_000), default: .int(5),
-                      help: "blocks from the first buy in which no buyer sold"),
-        ParameterSpec("max_tax", .double(0.01...1), default: .double(0.25), help: "sell tax at or above which a token is a honeypot"),
+                      help: "blocks from the first buy in which no buyer sold", reloadable: true),
+        ParameterSpec("max_tax", .double(0.01...1), default: .double(0.25), help: "sell tax at or above which a token is a honeypot", reloadable: true),
         ParameterSpec("severity", .string(allowed: Alert.Severity.allCases.map(\.rawValue)), default: .string("critical"),
-                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
+                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)", reloadable: true),
         ParameterSpec("simulate", .bool, default: .bool(true),
                       help: "ask for an eth_call round trip of a suspect token (when simulation: names an RPC)"),
     ]

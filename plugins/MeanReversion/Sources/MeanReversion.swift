@@ -14,9 +14,9 @@ public final class MeanReversion: StrategyPlugin {
         ParameterSpec("lookback", .int(2...Int64(MarketSnapshot.tradeHistory - 1)), default: .int(30),
                       help: "swaps or trades whose prices make the mean (at most \(PoolSnapshot.swapHistory - 1) for pools)"),
         ParameterSpec("entry_z", .double(0.1...20), default: .double(2.0),
-                      help: "distance from the mean, in standard deviations, that makes a signal"),
+                      help: "distance from the mean, in standard deviations, that makes a signal", reloadable: true),
         ParameterSpec("cooldown", .int(0...1_000_000), default: .int(20),
-                      help: "events of the same market between two signals"),
+                      help: "events of the same market between two signals", reloadable: true),
     ]
     /// Markets remembered at most (past it the counters start afresh).
     static let maxMarkets = 65_536

@@ -10,9 +10,9 @@ public final class ModelSignal: StrategyPlugin {
     public static let modelRoles = ["signal"]
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("threshold", .double(0.5...1), default: .double(0.6),
-                      help: "buy when the model's probability of a rise is at least this; sell when at most 1 − this"),
+                      help: "buy when the model's probability of a rise is at least this; sell when at most 1 − this", reloadable: true),
         ParameterSpec("cooldown_blocks", .int(0...1_000_000), default: .int(10),
-                      help: "blocks between two signals on the same pool"),
+                      help: "blocks between two signals on the same pool", reloadable: true),
     ]
 
     public static let modelFeatures = ["signal": SwapFeatures.definition]

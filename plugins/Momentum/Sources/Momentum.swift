@@ -13,9 +13,9 @@ public final class Momentum: StrategyPlugin {
         ParameterSpec("lookback", .int(1...Int64(MarketSnapshot.tradeHistory - 1)), default: .int(20),
                       help: "swaps or trades between the two prices compared (at most \(PoolSnapshot.swapHistory - 1) for pools)"),
         ParameterSpec("threshold", .double(1e-6...10), default: .double(0.002),
-                      help: "relative price change that makes a signal (0.002 = 0.2%)"),
+                      help: "relative price change that makes a signal (0.002 = 0.2%)", reloadable: true),
         ParameterSpec("cooldown", .int(0...1_000_000), default: .int(20),
-                      help: "events of the same market between two signals"),
+                      help: "events of the same market between two signals", reloadable: true),
     ]
 
     public let eventKinds: Set<String> = ["v2.swap", "v3.swap", "hl.trade"]

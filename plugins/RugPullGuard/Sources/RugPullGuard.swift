@@ -21,9 +21,9 @@ public final class RugPullGuard: StrategyPlugin {
     public static let summary = "alerts when a young pool loses most of its liquidity"
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("min_share", .double(0.01...1), default: .double(0.5),
-                      help: "share of the pool's liquidity whose removal is a rug pull"),
+                      help: "share of the pool's liquidity whose removal is a rug pull", reloadable: true),
         ParameterSpec("max_age_blocks", .int(1...10_000_000), default: .int(7_200),
-                      help: "pools older than this many blocks are not judged"),
+                      help: "pools older than this many blocks are not judged", reloadable: true),
         ParameterSpec("window_blocks", .int(0...1_000_000), default: .int(50),
                       help: "removals within this many blocks add up"),
     ]

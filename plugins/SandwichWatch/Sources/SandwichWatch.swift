@@ -20,11 +20,11 @@ public final class SandwichWatch: StrategyPlugin {
     public static let summary = "finds sandwich attacks: a front-run, victims and a back-run on one pool in one block"
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("match_tolerance", .double(0...1), default: .double(0.25),
-                      help: "how far the back-run's input may be from what the front-run bought, as a share of it"),
+                      help: "how far the back-run's input may be from what the front-run bought, as a share of it", reloadable: true),
         ParameterSpec("max_victims", .int(1...1_000), default: .int(64),
-                      help: "victims named in one alert at most (further ones are counted)"),
+                      help: "victims named in one alert at most (further ones are counted)", reloadable: true),
         ParameterSpec("severity", .string(allowed: Alert.Severity.allCases.map(\.rawValue)), default: .string("medium"),
-                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
+                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)", reloadable: true),
     ]
     public static let modelRoles: [String] = []
     public static let detects = ["sandwich"]

@@ -24,16 +24,16 @@ public final class WashTradeWatch: StrategyPlugin {
     public static let summary = "finds accounts trading a pool back and forth with themselves (volume-matched buys and sells)"
     public static let parameterSpecs: [ParameterSpec] = [
         ParameterSpec("window_blocks", .int(1...100_000), default: .int(40), help: "blocks over which buys and sells are matched"),
-        ParameterSpec("min_pairs", .int(2...10_000), default: .int(4), help: "matched buy/sell pairs that make wash trading"),
+        ParameterSpec("min_pairs", .int(2...10_000), default: .int(4), help: "matched buy/sell pairs that make wash trading", reloadable: true),
         ParameterSpec("match_tolerance", .double(0...0.5), default: .double(0.02),
-                      help: "how far a sell's size may be from its buy's, as a share of the larger"),
+                      help: "how far a sell's size may be from its buy's, as a share of the larger", reloadable: true),
         ParameterSpec("min_matched_share", .double(0.1...1), default: .double(0.8),
-                      help: "share of the ring's volume on the pool that must be matched"),
+                      help: "share of the ring's volume on the pool that must be matched", reloadable: true),
         ParameterSpec("min_pool_share", .double(0...1), default: .double(0.5),
-                      help: "share of the pool's volume in the window the ring's trades must make"),
+                      help: "share of the pool's volume in the window the ring's trades must make", reloadable: true),
         ParameterSpec("max_ring", .int(1...64), default: .int(8), help: "accounts in a ring at most"),
         ParameterSpec("severity", .string(allowed: Alert.Severity.allCases.map(\.rawValue)), default: .string("high"),
-                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)"),
+                      help: "severity of the alert (high or critical vetoes buys of the pool's tokens)", reloadable: true),
     ]
     public static let modelRoles: [String] = []
     public static let detects = ["wash_trading"]
