@@ -27,6 +27,7 @@ from eth_utils import keccak
 
 from . import contracts, prices
 from .client import Devnet, Wallet
+from .progress import Progress
 from .scenarios import (BLOCK_TIME, DEADLINE, GENESIS_TIMESTAMP, MAX, START, TOPICS, Contract, Driver, Recorder,
                         _is_head, balance, full_range, write_outputs)
 
@@ -601,6 +602,7 @@ def run(name: str, out_dir: str, steps: int | None):
         first_block = int(devnet.rpc.call("eth_blockNumber"), 16) + 1
         market = Market(d, btc[0][1], prices.eth_at(eth_days, btc[0][0]))
         starts = plan(d, steps)
+        bar = Progress(steps)
         for i, (t, btc_price) in enumerate(btc):
             now = {"btc": btc_price, "eth": prices.eth_at(eth_days, t)}
             d.current_step = i
@@ -610,9 +612,12 @@ def run(name: str, out_dir: str, steps: int | None):
             for action in d.schedule.pop(i, []):
                 action(d, now)
             d.mine()
-            if i % 50 == 0 or i == steps - 1:
+            if bar.enabled:
+                bar.show(i + 1, f"[{name}] step {i + 1}/{steps} frames {len(recorder.frames)} {time.time() - t0:.0f}s")
+            elif i % 50 == 0 or i == steps - 1:
                 print(f"[{name}] step {i}/{steps} block {int(devnet.rpc.call('eth_blockNumber'), 16)} frames {len(recorder.frames)} "
                       f"{time.time() - t0:.0f}s", flush=True)
+        bar.finish()
         # Scenarios that had not finished: run their remaining steps, a block each.
         for i in sorted(k for k in d.schedule if k >= steps):
             d.current_step = i

@@ -32,6 +32,7 @@ from web3 import Web3
 
 from . import contracts, prices
 from .client import DEV_KEYS, Devnet, Wallet
+from .progress import Progress
 
 START = dt.datetime(2017, 11, 20, tzinfo=dt.timezone.utc)
 GENESIS_TIMESTAMP = int(START.timestamp())
@@ -331,6 +332,7 @@ def run(out_dir: str, seed: int, steps: int):
         btc_pool = d.v2_pool(w[0], d.wbtc, d.usdc, 1000 * 10**8, int(1000 * btc[0][1]) * 10**6, scenario="market")
         eth_pool, _ = d.v3_pool(w[0], d.weth, d.usdc, eth0 * 1e6 / 1e18, 20_000 * 10**18, int(20_000 * eth0) * 10**6, scenario="market")
         schedule = build_schedule(d, steps)
+        bar = Progress(steps)
         for i, (t, btc_price) in enumerate(btc):
             eth_price = prices.eth_at(eth_days, t)
             d.v2_arb_to(btc_pool, d.wbtc, d.usdc, btc_price)
@@ -350,8 +352,11 @@ def run(out_dir: str, seed: int, steps: int):
             for action in schedule.get(i, []):
                 action(d, {"btc_pool": btc_pool, "eth_pool": eth_pool, "btc": btc_price, "eth": eth_price})
             d.mine()
-            if i % 100 == 0 or i == steps - 1:
+            if bar.enabled:
+                bar.show(i + 1, f"step {i + 1}/{steps} frames {len(recorder.frames)} {time.time() - t0:.0f}s")
+            elif i % 100 == 0 or i == steps - 1:
                 print(f"step {i}/{steps} block {int(devnet.rpc.call('eth_blockNumber'), 16)} frames {len(recorder.frames)} {time.time() - t0:.0f}s", flush=True)
+        bar.finish()
         last_block = int(devnet.rpc.call("eth_blockNumber"), 16)
         # One more block so that every log of the last one has been delivered before it.
         devnet.rpc.call("sigil_mine", 1)
