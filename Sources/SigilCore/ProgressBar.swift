@@ -19,7 +19,10 @@ public final class ProgressBar: Sendable {
 
     /// Draws `done` of `total` with `detail` after it (skipped when drawn less than 100 ms ago,
     /// unless it is the last step).
-    public func show(done: Int, detail: String) {
+    public func show(done: Int, detail: String) { show(done: done, total: total, detail: detail) }
+
+    /// Draws `done` of a `total` that changes as the work goes (a backfill chasing the head).
+    public func show(done: Int, total: Int, detail: String) {
         guard enabled else { return }
         let now = ContinuousClock.now
         let due = lastDraw.withLock { last -> Bool in
@@ -28,7 +31,7 @@ public final class ProgressBar: Sendable {
             return true
         }
         guard due else { return }
-        handle.write(Data(Self.line(done: done, total: total, detail: detail).utf8))
+        handle.write(Data(Self.line(done: done, total: max(0, total), detail: detail).utf8))
     }
 
     /// The drawn text: `\r[#####.....] 50% detail`, the rest of the line cleared.

@@ -23,12 +23,17 @@ public final class ConfigReloader: Sendable {
         wake.withLock { $0 }?()
     }
 
-    /// Calls `f` on each request (a live run wakes its loop with it).
-    func onRequest(_ f: @escaping @Sendable () -> Void) { wake.withLock { $0 = f } }
+    /// Calls `f` on each request (a live run wakes its loop with it), and at once when one came
+    /// before (while the run was starting).
+    func onRequest(_ f: @escaping @Sendable () -> Void) {
+        wake.withLock { $0 = f }
+        if pending.load(ordering: .acquiring) { f() }
+    }
 
-    /// Reloads `runner` when a request waits.
+    /// Reloads `runner` when a request waits (a load, no write, when none does: a replay asks
+    /// after every item).
     func applyIfRequested(_ runner: LiveRunner) throws {
-        guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        guard pending.load(ordering: .relaxed), pending.exchange(false, ordering: .acquiringAndReleasing) else { return }
         for line in try runner.reload(Result { try load() }, path: path) { notice(line) }
     }
 }

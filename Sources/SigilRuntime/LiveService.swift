@@ -33,6 +33,7 @@ public struct LiveService: Service {
         case tick
         case metricsTick
         case reload
+        case progressTick
         case failed(String)
     }
 
@@ -49,6 +50,9 @@ public struct LiveService: Service {
     let metrics: RunMetrics?
     /// Where SIGHUP's reload requests come from (nil: none are taken).
     let reloader: ConfigReloader?
+    /// Given the feeds' health five times a second (a terminal's backfill bar); nil: not called.
+    let progress: (@Sendable ([FeedHealth.Snapshot]) -> Void)?
+    static let progressInterval = Duration.milliseconds(200)
     static let metricsInterval = Duration.seconds(1)
     public let outcome: OutcomeBox
     /// Feed items handed over but not yet committed, at most: a feed that gets ahead waits (and
@@ -83,10 +87,11 @@ public struct LiveService: Service {
                 statusInterval: Duration? = .seconds(10), outcome: OutcomeBox, queueCapacity: Int = 1_024,
                 onReady: @escaping @Sendable (_ strategies: Int, _ rebuiltEvents: Int) -> Void = { _, _ in },
                 onModel: @escaping @Sendable (String) -> Void = { _ in }, metrics: RunMetrics? = nil,
-                reloader: ConfigReloader? = nil,
+                reloader: ConfigReloader? = nil, progress: (@Sendable ([FeedHealth.Snapshot]) -> Void)? = nil,
                 status: @escaping @Sendable (Status) -> Void) {
         self.onModel = onModel
         self.reloader = reloader
+        self.progress = progress
         self.metrics = metrics
         self.config = config
         self.models = models
@@ -188,6 +193,14 @@ public struct LiveService: Service {
                     }
                 }
             }
+            if progress != nil {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.progressInterval)
+                        sink.yield(.progressTick)
+                    }
+                }
+            }
             if let statusInterval, statusInterval > .zero {
                 group.addTask {
                     while !Task.isCancelled {
@@ -218,6 +231,8 @@ public struct LiveService: Service {
                     status(report())
                 case .metricsTick:
                     updateMetrics()
+                case .progressTick:
+                    progress?(feeds.map(\.feed.health.snapshot))
                 case .reload:
                     if let reloader { try await OffPool.run { try reloader.applyIfRequested(box.value) } }
                 case .failed(let message):

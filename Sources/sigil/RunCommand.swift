@@ -52,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
 
     enum LogFormat: String, ExpressibleByArgument, CaseIterable { case human, json }
 
+    /// Live feeds catching up, drawn on a terminal's stderr (cleared before every line printed).
+    static let backfill = BackfillBar()
+
     /// Whether `say` writes JSON lines (set once, before the run starts).
     static let jsonLines = Atomic<Bool>(false)
 
@@ -111,14 +114,19 @@ struct RunCommand: AsyncParsableCommand {
         servers.append(HangupWatcher(reloader: reloader))
         if live {
             let box = LiveService.OutcomeBox()
+            // A terminal gets a bar while feeds backfill; JSON lines and logs get none.
+            var progress: (@Sendable ([FeedHealth.Snapshot]) -> Void)?
+            if Self.backfill.enabled, logFormat == .human { progress = { Self.backfill.show($0) } }
             let service = LiveService(config: enabled, models: gate.verified, logger: logger, stopAtBlock: stopAtBlock,
                                       statusInterval: statusEvery > 0 ? .seconds(statusEvery) : nil, outcome: box, onReady: announce,
-                                      onModel: { Self.say($0) }, metrics: metrics, reloader: reloader) { st in
+                                      onModel: { Self.say($0) }, metrics: metrics, reloader: reloader,
+                                      progress: progress) { st in
                 Self.say(String(format: "[%6.1fs] events %d  outputs %d  block %llu", st.summary.seconds, st.summary.events,
                                 st.summary.outputs, st.summary.lastBlock))
                 for f in st.feeds { Self.say("  " + Self.describe(f)) }
             }
             try await runGroup(service, servers: servers, logger)
+            Self.backfill.clear()
             guard let outcome = box.outcome else { throw fail("the run ended without a result") }
             report(outcome.summary, portfolio: outcome.portfolio, live: true)
             for f in outcome.feeds { Self.say("  " + Self.describe(f)) }
@@ -214,6 +222,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Writes a line straight to stdout, unbuffered, so status lines reach a pipe or a log file
     /// as they happen.
     static func say(_ line: String) {
+        backfill.clear()
         let text = jsonLines.load(ordering: .relaxed) ? JSONLogHandler.line(level: "info", label: "sigil", message: line) : line
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
@@ -221,6 +230,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Says why the run cannot go on; the caller throws the exit code (2).
     /// Writes a line to stderr, as JSON with `--log-format json`.
     static func complain(_ level: String, _ line: String) {
+        backfill.clear()
         let text = jsonLines.load(ordering: .relaxed) ? JSONLogHandler.line(level: level, label: "sigil", message: line) : line
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

@@ -65,3 +65,30 @@ def test_scenario_generation_bar_draws_on_a_terminal_only(monkeypatch):
     with os.fdopen(slave, "w") as tty:
         assert not Progress(3, stream=tty).enabled
     os.close(master)
+
+
+def test_backfill_bar_on_a_terminal_only(tmp_path):
+    """A live run catching up on 3,000 blocks draws one bar (closed block against the head) on a
+    terminal, takes it off before the summary, and draws nothing through a pipe."""
+    from sigiltools.client import Devnet
+    from live_helpers import Traffic, write_config
+    with Devnet(seed=71) as node:
+        Traffic(node.http_url, "--blocks", "3", "--swaps", "2").finish()
+        node.rpc.call("sigil_mine", 3000)
+        last = int(node.rpc.call("eth_blockNumber"), 16)
+        env = dict(os.environ, TERM="xterm")
+        for name in ("tty", "pipe"):
+            config = write_config(tmp_path / f"{name}.yaml", node.ws_url, str(tmp_path / name))
+            args = [sigil_binary(), "run", config, "--stop-at-block", str(last - 1), "--status-every", "0"]
+            if name == "tty":
+                r = subprocess.run(["script", "-q", "-e", "-c", shlex.join(args), "/dev/null"], capture_output=True, timeout=300, env=env)
+                shown = r.stdout.decode()
+                assert r.returncode == 0, shown
+                bars = [b for b in shown.split("\r") if b.startswith("[")]
+                assert bars and all(f" of {last}" in b and "backfill devnet: block " in b for b in bars), repr(shown[:800])
+                assert shown.index("\r\x1b[Ksummary: ") > shown.rindex("\r["), "the bar is cleared before the summary"
+            else:
+                r = subprocess.run(args, capture_output=True, timeout=300, env=env)
+                assert r.returncode == 0, r
+                assert "\r" not in r.stdout.decode() + r.stderr.decode() and "backfill" not in r.stderr.decode()
+            assert f"closed {last}" in (shown if name == "tty" else r.stdout.decode())
