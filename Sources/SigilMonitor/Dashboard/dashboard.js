@@ -84,7 +84,7 @@
     }));
     const rejected = Object.entries(s.rejected || {}).map(([k, v]) => v + " " + k).join(", ");
     $("feeds-note").textContent = (s.feeds || []).length ? (rejected ? "rejected frames: " + rejected : "")
-      : "a replay: the recording is read as fast as it goes" + (rejected ? "; rejected frames: " + rejected : "");
+      : "a replay: no live feed (the recording is read from its file)" + (rejected ? "; rejected frames: " + rejected : "");
     const models = $("models").tBodies[0];
     models.replaceChildren(...(s.models || []).map((m) => {
       const tr = el("tr");
