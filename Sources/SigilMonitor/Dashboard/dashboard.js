@@ -197,7 +197,8 @@
         kind = "fill"; what = "paper " + o.fill.side + " · " + num(o.fill.amountIn) + " → " + num(o.fill.amountOut) + " · pool " + short(o.fill.pool);
         evidence = [["token in", o.fill.tokenIn], ["token out", o.fill.tokenOut]];
       } else { kind = String(o.type); what = ""; }
-      s.append(el("span", { class: "kind " + kind }, kind), el("span", { class: "block" }, "block " + (o.event ? o.event.blockNumber : "?")),
+      const label = o.alert ? String(o.alert.severity) : kind;
+      s.append(el("span", { class: "kind " + kind + (o.alert ? " sev-" + label : "") }, label), el("span", { class: "block" }, "block " + (o.event ? o.event.blockNumber : "?")),
         el("span", {}, o.strategy + " (" + o.plugin + ")"), el("span", {}, what));
       const dl = el("dl");
       evidence.push(["transaction", o.event ? o.event.transactionHash : ""], ["log", o.event ? o.event.logIndex : ""]);
