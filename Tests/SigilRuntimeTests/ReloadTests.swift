@@ -83,7 +83,10 @@ final class Tunable: StrategyPlugin {
         let store = try OutputStore(sqlitePath: config.outputs.sqlite, jsonlPath: config.outputs.jsonl)
         let runner = try LiveRunner(config: config, models: [:], store: store, snapshotEvery: 16)
         try await LiveRunnerTests.feed(runner, blocks[..<200], chainId: chainId)
-        func plugin(_ i: Int) throws -> Tunable { try #require(runner.engine.strategies[i].plugin as? Tunable) }
+        func plugin(_ i: Int) throws -> Tunable {
+            guard let p = runner.engine.strategies[i].plugin as? Tunable else { throw PluginError("strategy \(i) is not a Tunable") }
+            return p
+        }
         let (a0, b0) = (try plugin(0), try plugin(1))
         let seen = a0.state
         #expect(seen > 0 && b0.state == seen)
