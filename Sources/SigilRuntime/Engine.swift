@@ -93,11 +93,7 @@ public final class Engine {
         var strategies: [Strategy] = []
         for s in config.strategies {
             guard let type = config.plugins.plugin(kind: s.plugin) else { throw PluginError("unknown plugin \(s.plugin)") }
-            var roles: [String: any PredictiveModel] = [:]
-            for (role, id) in s.models {
-                guard let m = models[id] else { throw PluginError("strategy \(s.name): model \(id) was not verified") }
-                roles[role] = m
-            }
+            let roles = try Self.roles(s.models, of: s.name, from: models)
             strategies.append(Strategy(name: s.name, kind: s.plugin, plugin: try type.init(parameters: s.parameters, models: roles),
                                        pools: Set(s.pools), models: s.models, parameters: s.parameters))
         }
@@ -119,16 +115,19 @@ public final class Engine {
             var values = next[i].parameters.values
             for c in group { values[c.parameter] = c.new }
             let parameters = ParameterValues(values)
-            var roles: [String: any PredictiveModel] = [:]
-            for (role, id) in next[i].models {
-                guard let m = models[id] else { throw PluginError("strategy \(name): model \(id) is not loaded") }
-                roles[role] = m
-            }
-            next[i].plugin = try Self.rebuilt(next[i].plugin, parameters: parameters, models: roles)
+            next[i].plugin = try Self.rebuilt(next[i].plugin, parameters: parameters, models: try Self.roles(next[i].models, of: name, from: models))
             next[i].parameters = parameters
         }
         strategies = next
         blockStrategies = next.filter { type(of: $0.plugin).wantsBlocks }
+    }
+
+    /// A strategy's models by role (`roles`: role → model id), from the verified models by id.
+    static func roles(_ roles: [String: String], of strategy: String, from models: [String: any PredictiveModel]) throws -> [String: any PredictiveModel] {
+        try roles.mapValues { id in
+            guard let m = models[id] else { throw PluginError("strategy \(strategy): model \(id) was not verified") }
+            return m
+        }
     }
 
     /// A plugin of `plugin`'s type built with `parameters`, holding `plugin`'s state.
