@@ -212,7 +212,10 @@ public final class EthereumLogFeed: Sendable {
                 }
             } catch {
                 health.update { $0.state = .stalled }
-                logger.warning("no frame and no answer to a probe; the connection is dead", metadata: ["silent_for": "\(quiet)"])
+                // Both figures in the bot's own clock: how long the socket had been silent when the
+                // probe went out, and when the probe's timeout declared it dead.
+                logger.warning("no frame and no answer to a probe; the connection is dead",
+                               metadata: ["silent_for": "\(quiet)", "dead_after": "\(ContinuousClock.now - client.lastReceived)"])
                 client.abandon("silent for \(quiet) and no answer to a probe")
                 return
             }

@@ -121,14 +121,14 @@ public struct ReplayRun {
         runner.engine.poolObserver = observer  // after the restore, which builds the engine afresh
         let start = ContinuousClock.now
         var lastStatus = start
-        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false, blocks = 0
+        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false, blocks = 0, items = 0
         func current() -> Summary {
             var s = runner.summary
             s.frames = frames
             s.rejected.merge(rejected, uniquingKeysWith: +)
             s.stoppedEarly = stopped
             s.seconds = (ContinuousClock.now - start).secondsValue
-            let p = runner.engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+            let p = runner.engine.portfolio?.figures
             metrics?.update(summary: s, feeds: [], portfolio: p)
             return s
         }
@@ -137,6 +137,8 @@ public struct ReplayRun {
                 let base = frames
                 let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item, read in
                     try runner.handle(item)
+                    items += 1
+                    Failpoint.replayed(items)
                     try reloader?.applyIfRequested(runner)
                     frames = base + read
                     if let pace, case .blockClosed = item {

@@ -172,7 +172,11 @@ struct RunCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
+        let clock = ShutdownSignalClock()
+        let watcher = Task { await clock.watch() }
+        defer { watcher.cancel() }
         try await group.run()
+        if let line = clock.stoppedLine() { say(line) }
     }
 
     /// One line on a live feed's health.
@@ -184,8 +188,9 @@ struct RunCommand: AsyncParsableCommand {
             + (f.lastError.map { "; last error: \(TerminalText.escaped($0))" } ?? "")
     }
 
-    func report(_ summary: ReplayRun.Summary, portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?, live: Bool = false) {
-        let cfg = (try? ConfigLoader.load(path: config, components: .bundled))?.outputs
+    func report(_ summary: ReplayRun.Summary, portfolio: PortfolioFigures?, live: Bool = false) {
+        let loaded = try? ConfigLoader.load(path: config, components: .bundled)
+        let cfg = loaded?.outputs
         if live {
             Self.say("summary: \(summary.events) events, \(summary.heads) blocks closed")
             Self.say("  latency, frame arrived → outputs committed: \(summary.frameToCommit.description); commits: \(summary.commits.description)")
@@ -196,10 +201,8 @@ struct RunCommand: AsyncParsableCommand {
         let alerts = summary.alertsBySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         Self.say("  alerts: \(summary.alertsBySeverity.values.reduce(0, +))\(alerts.isEmpty ? "" : " (\(alerts))"); "
                  + "signals: \(summary.signals["buy"] ?? 0) buy, \(summary.signals["sell"] ?? 0) sell, \(summary.vetoed) vetoed")
-        if let p = portfolio {
-            Self.say(String(format: "  paper portfolio: %d fills, equity %.2f (PnL %+.2f, %+.2f%%)", p.fills, p.equity, p.pnl,
-                            100 * p.pnl / max(p.initial, 1e-9)))
-        }
+        for line in RunReport.strategyTable(summary, strategies: loaded?.strategies ?? []) { Self.say(line) }
+        if let p = portfolio { Self.say(RunReport.portfolioLine(p)) }
         Self.say("  new outputs stored: \(summary.newOutputs) of \(summary.outputs)")
         if summary.simulations > 0 { Self.say("  simulations answered (eth_call): \(summary.simulations)") }
         if summary.simulationsDropped > 0 {

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 
 
 class Chromium:
-    def __init__(self, width=1400, height=1000, timeout=30):
+    def __init__(self, width=1400, height=1000, timeout=120):
         exe = shutil.which("chromium")
         if exe is None:
             raise RuntimeError("chromium is not installed: `make test` (tools/setup.sh) installs Debian's chromium")

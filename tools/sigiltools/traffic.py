@@ -50,6 +50,12 @@ class Traffic:
             raise RuntimeError(f"traffic failed: {err[-2000:]}")
         return json.loads(out.strip().splitlines()[-1])["done"]
 
+    def stop(self, timeout=600) -> dict:
+        """Ends a `--blocks 0` run after the block being mined; returns its `done` figures."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.finish(timeout)
+
     def running(self) -> bool:
         return self.proc.poll() is None
 

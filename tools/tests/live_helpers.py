@@ -14,6 +14,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SIGIL = os.path.join(ROOT, ".build", "debug", "sigil")
 
 
+# How long a wait on state may take before it is called a hang. Generous on purpose: a test
+# waits for the state it asserts, never for a time, so a slow or busy machine only waits longer.
+PATIENCE = float(os.environ.get("SIGIL_TEST_PATIENCE", "300"))
+
+
+def eventually(check, what: str, timeout: float = None, poll: float = 0.05):
+    """Polls `check` until it returns a true value and returns that value; past the deadline
+    (PATIENCE unless given) it fails with `what` and the last value seen."""
+    deadline = time.monotonic() + (timeout or PATIENCE)
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout or PATIENCE:.0f} s (last: {got!r})")
+        time.sleep(poll)
+
+
 def sigil_binary() -> str:
     if not os.access(SIGIL, os.X_OK):
         raise RuntimeError(f"no sigil binary at {SIGIL}: run `swift build` (make test builds it first)")
@@ -62,9 +80,9 @@ class Bot:
         for line in stream:
             dest.append((time.time(), line.rstrip("\n")))
 
-    def wait_ready(self, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+    def wait_ready(self, timeout=PATIENCE):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             if any(l.startswith("ready in") for _, l in self.out):
                 return
             if self.proc.poll() is not None:
@@ -74,9 +92,9 @@ class Bot:
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait(60)
 
-    def stop(self, timeout=30) -> int:
+    def stop(self, timeout=PATIENCE) -> int:
         if self.proc.poll() is None:
             self.proc.terminate()
         rc = self.proc.wait(timeout)
@@ -128,9 +146,9 @@ def checkpoint(out_dir: str) -> int:
         return -1
 
 
-def wait_checkpoint(out_dir: str, block: int, bot: Bot, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_checkpoint(out_dir: str, block: int, bot: Bot, timeout=PATIENCE):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if checkpoint(out_dir) >= block:
             return
         if bot.proc.poll() is not None:

@@ -21,7 +21,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from sigiltools.client import DEV_KEYS, Devnet, Wallet
 from sigiltools.drive import publish
-from live_helpers import ROOT, Bot, Traffic, db, ground_truth, sigil_binary, wait_checkpoint
+from live_helpers import PATIENCE, ROOT, Bot, Traffic, db, ground_truth, sigil_binary, wait_checkpoint
 
 BUNDLED = os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz")
 MODEL = "sigil/e2e"
@@ -46,7 +46,7 @@ def private(path, text):
 
 
 def run(*args, check=True):
-    r = subprocess.run([sigil_binary(), *args], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sigil_binary(), *args], capture_output=True, text=True, timeout=PATIENCE)
     if check and r.returncode != 0:
         raise AssertionError(f"sigil {' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
     return r
@@ -116,8 +116,8 @@ def test_finetune_submit_accept_publish_and_a_running_bot_swaps(tmp_path):
             assert " accepted " in sub.stdout and "published as version 2" in sub.stdout, sub.stdout
 
             # The bot sees version 2 on-chain, verifies it, swaps it in.
-            deadline = time.time() + 30
-            while time.time() < deadline and not any("now version 2" in l for _, l in bot.out):
+            deadline = time.monotonic() + PATIENCE
+            while time.monotonic() < deadline and not any("now version 2" in l for _, l in bot.out):
                 time.sleep(0.1)
             swap = [l for _, l in bot.out if "now version 2" in l]
             assert swap and alice in swap[0], bot.text()
@@ -128,8 +128,8 @@ def test_finetune_submit_accept_publish_and_a_running_bot_swaps(tmp_path):
             sel = "0x" + function_signature_to_4byte_selector("publish(bytes32,bytes32,string,address)").hex()
             publisher_wallet.send(registry, sel + encode(["bytes32", "bytes32", "string", "address"],
                                                          [bytes.fromhex(model_id[2:]), b"\x42" * 32, "file://" + base, contributor0]).hex())
-            deadline = time.time() + 30
-            while time.time() < deadline and not any("version 3 REFUSED" in l for _, l in bot.out):
+            deadline = time.monotonic() + PATIENCE
+            while time.monotonic() < deadline and not any("version 3 REFUSED" in l for _, l in bot.out):
                 time.sleep(0.1)
             assert any("version 3 REFUSED, version 2 keeps running" in l for _, l in bot.out), bot.text()
 
@@ -145,7 +145,7 @@ def test_finetune_submit_accept_publish_and_a_running_bot_swaps(tmp_path):
             if bot:
                 bot.stop()
             coord.terminate()
-            coord.wait(10)
+            coord.wait(PATIENCE)
 
         signals = [json.loads(l) for l in open(os.path.join(out, "outputs.jsonl")) if '"type":"signal"' in l]
         before = [s for s in signals if s["event"]["blockNumber"] <= submitted_at_block]

@@ -16,7 +16,7 @@ from collections import Counter
 from prometheus_client.parser import text_string_to_metric_families
 
 from sigiltools.client import Devnet
-from live_helpers import ROOT, Bot, Traffic, db, sigil_binary, wait_checkpoint, write_config
+from live_helpers import PATIENCE, ROOT, Bot, Traffic, db, eventually, sigil_binary, wait_checkpoint, write_config
 
 BUNDLED = os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz")
 
@@ -30,7 +30,7 @@ JUNK = [
 
 def scrape(url: str) -> dict:
     """Family name -> (type, [(sample name, labels, value)])."""
-    with urllib.request.urlopen(url, timeout=10) as r:
+    with urllib.request.urlopen(url, timeout=PATIENCE) as r:
         assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         text = r.read().decode()
     return {f.name: (f.type, [(s.name, s.labels, s.value) for s in f.samples]) for f in text_string_to_metric_families(text)}
@@ -79,8 +79,8 @@ def test_replay_metrics_match_the_runs_outputs(tmp_path):
     proc = subprocess.Popen([sigil_binary(), "run", str(config), "--keep-serving"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
-        deadline = time.time() + 120
-        while time.time() < deadline:
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
                 break
@@ -93,7 +93,7 @@ def test_replay_metrics_match_the_runs_outputs(tmp_path):
         families = scrape(url)
     finally:
         proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=30)
+        rest, err = proc.communicate(timeout=PATIENCE)
     assert proc.returncode == 0, err
     summary = rest
 
@@ -161,14 +161,23 @@ def test_live_metrics_follow_the_feed(tmp_path):
             last = int(node.rpc.call("eth_blockNumber"), 16)
             node.rpc.call("sigil_mine", 1)
             wait_checkpoint(out, last, bot)
-            time.sleep(2.5)  # metrics follow the run every second
-            families = scrape(url)
+            feed = (("feed", "devnet"),)
+            head = int(node.rpc.call("eth_blockNumber"), 16)
+
+            def caught_up():  # the metrics follow the run once a second: wait until they show it
+                families = scrape(url)
+                with db(out) as c:
+                    journaled = c.execute("SELECT count(*) FROM events WHERE retracted = 0").fetchone()[0]
+                return (samples(families, "sigil_events", "_total").get(feed) == journaled
+                        and samples(families, "sigil_feed_head_block").get(feed) == head
+                        and samples(families, "sigil_feed_closed_block").get(feed, -1) >= last and families)
+            families = eventually(caught_up, "the metrics did not catch up with the run")
             # `sigil status` reads the same run through the HTTP API.
             base = url.rsplit("/metrics", 1)[0]
-            st = subprocess.run([sigil_binary(), "status", "--url", base, "--json"], capture_output=True, text=True, timeout=30)
+            st = subprocess.run([sigil_binary(), "status", "--url", base, "--json"], capture_output=True, text=True, timeout=PATIENCE)
             assert st.returncode == 0, st
             status = json.loads(st.stdout)
-            human = subprocess.run([sigil_binary(), "status", "--url", base], capture_output=True, text=True, timeout=30)
+            human = subprocess.run([sigil_binary(), "status", "--url", base], capture_output=True, text=True, timeout=PATIENCE)
             assert human.returncode == 0 and f"bot at {base}: status from " in human.stdout, human
             assert re.search(r"feed devnet: live, head \d+, closed \d+ \(lag [01]\), reconnects [1-9]", human.stdout), human.stdout
             assert "model sigil/model-signal: version 1, sha256 0x723025ab" in human.stdout and "queue: " in human.stdout, human.stdout
@@ -176,8 +185,6 @@ def test_live_metrics_follow_the_feed(tmp_path):
             assert bot.stop() == 0, bot.text()
         with db(out) as c:
             journaled = c.execute("SELECT count(*) FROM events WHERE retracted = 0").fetchone()[0]
-        head = int(node.rpc.call("eth_blockNumber"), 16)
-        feed = (("feed", "devnet"),)
         assert samples(families, "sigil_events", "_total") == {feed: journaled}
         assert samples(families, "sigil_feed_reconnects", "_total")[feed] >= 1
         assert families["sigil_feed_reconnects"][0] == "counter"
@@ -195,9 +202,9 @@ def test_live_metrics_follow_the_feed(tmp_path):
                                      "sha256": "0x723025ab7d052343a3846125493af06ba1c650bcced0358ee380bb4c5ee74b6d"}]
         assert status["queueCapacity"] == 1024 and status["takenAt"] >= status["startedAt"]
         # The bot gone, `sigil status` says so (exit 2); a configuration without a fixed port is refused.
-        gone = subprocess.run([sigil_binary(), "status", "--url", base], capture_output=True, text=True, timeout=30)
+        gone = subprocess.run([sigil_binary(), "status", "--url", base], capture_output=True, text=True, timeout=PATIENCE)
         assert gone.returncode == 2 and f"no bot answers at {base}" in gone.stderr, gone
-        unfixed = subprocess.run([sigil_binary(), "status", config], capture_output=True, text=True, timeout=30)
+        unfixed = subprocess.run([sigil_binary(), "status", config], capture_output=True, text=True, timeout=PATIENCE)
         assert unfixed.returncode == 2 and "no 'metrics:' with a fixed port" in unfixed.stderr, unfixed
         # Events that came as notifications (backfilled ones have no frame to time).
         assert 0 < check_histogram(families, "sigil_frame_to_commit_seconds") <= journaled
@@ -218,7 +225,7 @@ def test_a_metrics_address_that_cannot_be_served_refuses_the_start(tmp_path):
                 "strategies: []", f"outputs: {{jsonl: {tmp_path}/o.jsonl, sqlite: {tmp_path}/o.sqlite}}",
                 f"metrics: {{host: {host}, port: {port_}}}",
             ]) + "\n")
-            r = subprocess.run([sigil_binary(), "run", str(config)], capture_output=True, text=True, timeout=60)
+            r = subprocess.run([sigil_binary(), "run", str(config)], capture_output=True, text=True, timeout=PATIENCE)
             assert r.returncode == 2 and f"cannot serve metrics on {host}:{port_}" in r.stderr and why in r.stderr, r
             assert "ready in" not in r.stdout and not os.path.exists(tmp_path / "o.jsonl"), r.stdout
     finally:
@@ -240,7 +247,7 @@ def test_json_log_format(tmp_path):
         f"outputs: {{jsonl: {tmp_path}/o.jsonl, sqlite: {tmp_path}/o.sqlite}}",
         "notifications:", f"  - {{name: ops, kind: webhook, url: \"http://127.0.0.1:{closed}/h\"}}",
     ]) + "\n")
-    r = subprocess.run([sigil_binary(), "run", str(config), "--log-format", "json"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sigil_binary(), "run", str(config), "--log-format", "json"], capture_output=True, text=True, timeout=PATIENCE)
     assert r.returncode == 0, r
     out = [json.loads(l) for l in r.stdout.splitlines()]
     err = [json.loads(l) for l in r.stderr.splitlines()]

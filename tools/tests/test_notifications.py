@@ -15,29 +15,41 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from live_helpers import ROOT, sigil_binary
+from live_helpers import PATIENCE, ROOT, eventually, sigil_binary
 
 BUNDLED = os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz")
 TOKEN = "123456:ABC-sigil_test-token"
 
 
 class Receiver:
-    """An HTTP server recording every POST; `refuse` requests are answered `status_first` first."""
+    """An HTTP server recording every POST; `refuse` requests are answered `status_first` first.
+    With `hold_after`, once that many requests were accepted every later one waits unrecorded
+    until `release()`, and is then dropped without an answer: the test decides when the bot is
+    killed by the receiver's state, never by how fast the bot happens to deliver."""
 
-    def __init__(self, port: int, refuse: int, status_first: int, body_first: bytes = b"", delay: float = 0.0):
+    def __init__(self, port: int, refuse: int, status_first: int, body_first: bytes = b"", hold_after: int = None):
         self.requests = []
         self.lock = threading.Lock()
+        self.hold_after = hold_after
+        self.held = threading.Event()      # set when a request waits at the hold
+        self.released = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with outer.lock:
+                    hold = outer.hold_after is not None and not outer.released.is_set() \
+                        and sum(1 for r in outer.requests if r[3]) >= outer.hold_after
+                if hold:
+                    outer.held.set()
+                    outer.released.wait()
+                    self.close_connection = True  # its bot is gone: no answer, nothing recorded
+                    return
+                with outer.lock:
                     n = len(outer.requests)
                     refused = n < refuse
                     outer.requests.append((self.path, dict(self.headers), body, not refused))
-                if delay:
-                    time.sleep(delay)
                 self.send_response(status_first if refused else 200)
                 self.send_header("Content-Type", "application/json")
                 reply = body_first if refused else b'{"ok":true}'
@@ -50,6 +62,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self):
+        self.released.set()
 
     def accepted(self):
         with self.lock:
@@ -74,9 +89,9 @@ def start(config: str) -> subprocess.Popen:
                             env=dict(os.environ, SIGIL_TEST_TELEGRAM=TOKEN))
 
 
-def wait_line(proc, prefix: str, seen: list, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_line(proc, prefix: str, seen: list, timeout=PATIENCE):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
@@ -87,7 +102,7 @@ def wait_line(proc, prefix: str, seen: list, timeout=120):
 
 
 def waiting(sqlite: str, sink: str = None) -> int:
-    with sqlite3.connect(sqlite, timeout=10) as c:
+    with sqlite3.connect(sqlite, timeout=PATIENCE) as c:
         if sink:
             return c.execute("SELECT count(*) FROM notifications WHERE failed = 0 AND sink = ?", (sink,)).fetchone()[0]
         return c.execute("SELECT count(*) FROM notifications WHERE failed = 0").fetchone()[0]
@@ -122,35 +137,37 @@ def test_every_output_arrives_once_per_key_across_an_outage_and_a_kill(tmp_path)
         outputs = [json.loads(l) for l in open(out / "outputs.jsonl")]
         expected = [o["key"] for o in outputs if o["type"] in ("alert", "signal")]
         assert queued == len(expected) and len(expected) > 150, (queued, len(expected))
-        with sqlite3.connect(str(out / "sigil.sqlite")) as c:
-            tried = c.execute("SELECT attempts, last_error FROM notifications WHERE sink = 'ops' ORDER BY id LIMIT 1").fetchone()
-        assert tried[0] >= 1 and "did not answer" in tried[1], tried
+        # The sink tries the first row whenever its timer comes round (the replay may be over first).
+        def first_tried():
+            with sqlite3.connect(str(out / "sigil.sqlite"), timeout=PATIENCE) as c:
+                row = c.execute("SELECT attempts, last_error FROM notifications WHERE sink = 'ops' ORDER BY id LIMIT 1").fetchone()
+            return row if row and row[0] >= 1 else None
+        tried = eventually(first_tried, "the sink never tried the first queued row")
+        assert "did not answer" in tried[1], tried
 
-        # 2. It comes up, refuses twice with 503, then takes deliveries slowly; the bot is killed midway.
-        hook = Receiver(hook_port, refuse=2, status_first=503, delay=0.01)
-        deadline = time.time() + 60
-        while time.time() < deadline and len(hook.accepted()) < 100:
-            time.sleep(0.05)
-        assert len(hook.accepted()) >= 100, "deliveries did not resume"
+        # 2. It comes up, refuses twice with 503, then takes 100 deliveries and holds the next;
+        # the bot is killed while that one is in flight.
+        hook = Receiver(hook_port, refuse=2, status_first=503, hold_after=100)
+        eventually(hook.held.is_set, "deliveries did not resume up to the hold")
         bot.send_signal(signal.SIGKILL)
-        bot.wait(10)
+        bot.wait(PATIENCE)
+        hook.release()
         at_kill = len(hook.accepted())
-        assert at_kill < len(expected), "the kill came after the last delivery"
+        assert at_kill == 100 < len(expected), at_kill
         first = bot.stdout.read() + bot.stderr.read()
 
         # 3. A restart (the replay stores nothing new) delivers what was left.
         bot = start(config)
         wait_line(bot, "replay done", seen)
-        deadline = time.time() + 90
-        while time.time() < deadline and (waiting(str(out / "sigil.sqlite")) > 0 or len(telegram.accepted()) < 3):
-            time.sleep(0.1)
+        eventually(lambda: waiting(str(out / "sigil.sqlite")) == 0 and len(telegram.accepted()) >= 3,
+                   "the outbox did not drain after the restart")
         bot.send_signal(signal.SIGINT)
-        rest, err = bot.communicate(timeout=30)
+        rest, err = bot.communicate(timeout=PATIENCE)
         assert bot.returncode == 0, err
     finally:
         if bot and bot.poll() is None:  # a failed check must not leave the bot running
             bot.kill()
-            bot.wait(10)
+            bot.wait(PATIENCE)
         telegram.close()
         if hook:
             hook.close()

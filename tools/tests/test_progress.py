@@ -4,7 +4,7 @@ import os
 import shlex
 import subprocess
 
-from live_helpers import ROOT, sigil_binary
+from live_helpers import PATIENCE, ROOT, sigil_binary
 
 BUNDLED = os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz")
 
@@ -14,12 +14,12 @@ def test_training_shows_a_bar_on_a_terminal_only(tmp_path):
     env = dict(os.environ, TERM="xterm")
     cmd = shlex.join(args + ["--out", str(tmp_path / "tty.safetensors")])
     # bytes, not text: Python's text mode would turn each \r into \n
-    tty = subprocess.run(["script", "-q", "-e", "-c", cmd, "/dev/null"], capture_output=True, timeout=300, env=env)
+    tty = subprocess.run(["script", "-q", "-e", "-c", cmd, "/dev/null"], capture_output=True, timeout=PATIENCE, env=env)
     assert tty.returncode == 0, tty
     shown = tty.stdout.decode()
     assert "\r[" in shown and "% epoch " in shown and "validation loss" in shown, repr(shown[:500])
     assert "\r\x1b[K" in shown, "the bar's line is cleared at the end"
-    piped = subprocess.run(args + ["--out", str(tmp_path / "pipe.safetensors")], capture_output=True, timeout=300, env=env)
+    piped = subprocess.run(args + ["--out", str(tmp_path / "pipe.safetensors")], capture_output=True, timeout=PATIENCE, env=env)
     assert piped.returncode == 0, piped
     out, err = piped.stdout.decode(), piped.stderr.decode()
     assert "\r" not in out + err and "epoch" not in err, repr(err[:300])
@@ -27,7 +27,7 @@ def test_training_shows_a_bar_on_a_terminal_only(tmp_path):
     # Same model either way: the bar changes nothing.
     assert open(tmp_path / "tty.safetensors", "rb").read() == open(tmp_path / "pipe.safetensors", "rb").read()
     dumb = subprocess.run(["script", "-q", "-e", "-c", cmd.replace("tty.safetensors", "dumb.safetensors"), "/dev/null"],
-                          capture_output=True, timeout=300, env=dict(os.environ, TERM="dumb"))
+                          capture_output=True, timeout=PATIENCE, env=dict(os.environ, TERM="dumb"))
     assert dumb.returncode == 0 and "\r[" not in dumb.stdout.decode(), repr(dumb.stdout[:300])
 
 
@@ -81,14 +81,14 @@ def test_backfill_bar_on_a_terminal_only(tmp_path):
             config = write_config(tmp_path / f"{name}.yaml", node.ws_url, str(tmp_path / name))
             args = [sigil_binary(), "run", config, "--stop-at-block", str(last - 1), "--status-every", "0"]
             if name == "tty":
-                r = subprocess.run(["script", "-q", "-e", "-c", shlex.join(args), "/dev/null"], capture_output=True, timeout=300, env=env)
+                r = subprocess.run(["script", "-q", "-e", "-c", shlex.join(args), "/dev/null"], capture_output=True, timeout=PATIENCE, env=env)
                 shown = r.stdout.decode()
                 assert r.returncode == 0, shown
                 bars = [b for b in shown.split("\r") if b.startswith("[")]
                 assert bars and all(f" of {last}" in b and "backfill devnet: block " in b for b in bars), repr(shown[:800])
                 assert shown.index("\r\x1b[Ksummary: ") > shown.rindex("\r["), "the bar is cleared before the summary"
             else:
-                r = subprocess.run(args, capture_output=True, timeout=300, env=env)
+                r = subprocess.run(args, capture_output=True, timeout=PATIENCE, env=env)
                 assert r.returncode == 0, r
                 assert "\r" not in r.stdout.decode() + r.stderr.decode() and "backfill" not in r.stderr.decode()
             assert f"closed {last}" in (shown if name == "tty" else r.stdout.decode())

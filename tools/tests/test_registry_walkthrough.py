@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from sigiltools.client import DEV_KEYS, Devnet
-from live_helpers import ROOT, Bot, sigil_binary
+from live_helpers import PATIENCE, ROOT, Bot, sigil_binary
 
 MODEL = "sigil/model-signal"
 BUNDLED_MODEL = os.path.join(ROOT, "models", "model-signal-logistic.safetensors")
@@ -25,7 +25,7 @@ def private(path, text):
 
 
 def sigil(*args, env=None):
-    return subprocess.run([sigil_binary(), *args], capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run([sigil_binary(), *args], capture_output=True, text=True, timeout=PATIENCE, env=env)
 
 
 def ok(*args, env=None):
@@ -113,8 +113,8 @@ def test_registry_walkthrough_on_the_devnet(tmp_path):
             ok("train-model", "--data", RECORDING, "--seed", "2", "--out", v2)
             out = ok("registry", "publish", MODEL, v2, "--uri", "file://" + v2, *reg, *rpc, *publisher_ks)
             assert out.startswith(f"{MODEL} version 2 published to {registry}"), out
-            deadline = time.time() + 30
-            while time.time() < deadline and not any("now version 2" in l for _, l in bot.out):
+            deadline = time.monotonic() + PATIENCE
+            while time.monotonic() < deadline and not any("now version 2" in l for _, l in bot.out):
                 time.sleep(0.1)
             swapped = [l for _, l in bot.out if "now version 2" in l]
             assert swapped and accounts["publisher"] in swapped[0], bot.text()

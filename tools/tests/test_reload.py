@@ -8,7 +8,7 @@ import signal
 import time
 
 from sigiltools.client import Devnet
-from live_helpers import ROOT, Bot, Traffic, wait_checkpoint, write_config
+from live_helpers import PATIENCE, ROOT, Bot, Traffic, wait_checkpoint, write_config
 from test_dashboard import Run
 
 
@@ -29,9 +29,9 @@ def replay_config(tmp_path, threshold="0.55", window="50", veto="300"):
     return path, out
 
 
-def wait_line(run, pattern, after=0, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_line(run, pattern, after=0, timeout=PATIENCE):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         for line in run.lines[after:]:
             if re.search(pattern, line):
                 return line
@@ -48,9 +48,11 @@ def block_of(run):
 
 def test_sighup_reloads_a_paced_replay(tmp_path):
     config, out = replay_config(tmp_path)
-    run = Run([str(config), "--pace", "200"])
+    # 100 blocks a second: the two reloads below (each a file written and a signal sent) have
+    # seventeen seconds of replay left to land in.
+    run = Run([str(config), "--pace", "100"])
     try:
-        while block_of(run) < 400:
+        while block_of(run) < 300:
             assert run.proc.poll() is None, "".join(run.lines)
             time.sleep(0.1)
         # A reloadable threshold, a window that shapes the guard's state, and the risk gate.
@@ -69,7 +71,7 @@ def test_sighup_reloads_a_paced_replay(tmp_path):
         refused = wait_line(run, r"^reload of ", n)
         assert re.match(rf"reload of {re.escape(str(config))} refused, nothing changed: {re.escape(str(config))}:\d+:\d+: "
                         r"model-signal parameter threshold is 7\.0; it must be between 0\.5 and 1\.0", refused), refused
-        assert run.proc.wait(timeout=120) == 0, run.proc.stderr.read()
+        assert run.proc.wait(timeout=PATIENCE) == 0, run.proc.stderr.read()
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
@@ -105,8 +107,8 @@ def test_sighup_reloads_a_live_run(tmp_path):
             text = open(config).read()
             open(config, "w").write(text.replace("threshold: 0.52", "threshold: 0.7").replace("from_block: 0", "from_block: 1"))
             bot.proc.send_signal(signal.SIGHUP)
-            deadline = time.time() + 30
-            while not any(l.startswith("reload of") for _, l in bot.out) and time.time() < deadline:
+            deadline = time.monotonic() + PATIENCE
+            while not any(l.startswith("reload of") for _, l in bot.out) and time.monotonic() < deadline:
                 time.sleep(0.05)
             lines = [l for _, l in bot.out if l.startswith("reload of") or "needs a restart" in l]
             assert lines == [f"reload of {config}: applied signals.threshold 0.52 → 0.7",

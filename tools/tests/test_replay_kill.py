@@ -4,9 +4,8 @@ uninterrupted run, each stored once, the JSONL level with the store."""
 import os
 import signal
 import subprocess
-import time
 
-from live_helpers import ROOT, assert_lines_match_store, db, sigil_binary
+from live_helpers import PATIENCE, ROOT, assert_lines_match_store, db, sigil_binary
 from sigiltools.bench import config
 
 REPLICATE_COPIES = 3
@@ -27,25 +26,22 @@ def test_kill_minus_nine_inside_a_batch_then_rerun_equals_an_uninterrupted_run(t
     whole.mkdir()
     cut.mkdir()
     ref = subprocess.run([sigil_binary(), "run", config(str(whole), recording, plugins=True)],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=PATIENCE)
     assert ref.returncode == 0, ref.stdout + ref.stderr
     expected = outputs(whole)
     assert len(expected) > 100
 
     cfg = config(str(cut), recording, plugins=True)
-    kills = 0
-    for delay in (1.5, 3.0):
-        bot = subprocess.Popen([sigil_binary(), "run", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if bot.poll() is None:
-            bot.send_signal(signal.SIGKILL)
-            kills += 1
-        bot.wait(30)
-    assert kills >= 1, "the replay ended before it could be killed: use a longer recording"
+    # Each run is killed by its own failpoint after that many items (a prime: never a batch
+    # boundary), wherever the work is when it gets there, however fast the machine is.
+    for _ in range(2):
+        bot = subprocess.run([sigil_binary(), "run", cfg], capture_output=True, text=True, timeout=PATIENCE,
+                             env=dict(os.environ, SIGIL_FAILPOINT="kill-after-items:10007"))
+        assert bot.returncode == -signal.SIGKILL, bot.stdout + bot.stderr
     # Killed mid-run: some of the work is committed, not all of it.
     assert len(outputs(cut)) < len(expected)
 
-    done = subprocess.run([sigil_binary(), "run", cfg], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sigil_binary(), "run", cfg], capture_output=True, text=True, timeout=PATIENCE)
     assert done.returncode == 0, done.stdout + done.stderr
     assert outputs(cut) == expected
     assert assert_lines_match_store(str(cut)) == len(expected)
