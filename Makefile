@@ -12,15 +12,19 @@ SWIFTPM := --manifest-cache none
 PLUGINS := $(sort $(notdir $(wildcard plugins/*)))
 $(shell mkdir -p .build; [ "$$(cat .build/plugins.list 2>/dev/null)" = "$(PLUGINS)" ] || { rm -f .build/debug.yaml .build/release.yaml; echo "$(PLUGINS)" > .build/plugins.list; })
 
-.PHONY: setup build build-tests release run test test-python test-swift devnet scenarios scenario-sets backtest models contracts bench clean
+.PHONY: setup setup-packages build build-tests release run test test-unit test-python test-swift docs-check devnet scenarios scenario-sets backtest models contracts bench clean
 
 setup:
 	@bash tools/setup.sh
 
-build: setup
+## the Debian packages alone: enough to build Sigil and run its hermetic suites
+setup-packages:
+	@bash tools/setup.sh --packages-only
+
+build: setup-packages
 	swift build $(SWIFTPM)
 
-release: setup
+release: setup-packages
 	swift build -c release $(SWIFTPM)
 
 ## make run: build release and run the bot on the bundled default data
@@ -28,14 +32,30 @@ run: release
 	.build/release/sigil run strategies.yaml
 
 ## make test: every test: the Python peers, oracles and live-feed fault tests (on the debug
-## `sigil`), then the Swift suites
-test: setup build-tests test-python test-swift
+## `sigil`), then the Swift suites, the second even when the first fail; both are reported and
+## the exit status is non-zero when either failed
+test: setup build-tests
+	@py=0; sw=0; \
+	$(MAKE) --no-print-directory test-python || py=$$?; \
+	$(MAKE) --no-print-directory test-swift || sw=$$?; \
+	verdict() { [ "$$1" = 0 ] && echo passed || echo "FAILED (exit $$1)"; }; \
+	echo "make test: Python suites $$(verdict $$py); Swift suites $$(verdict $$sw)"; \
+	[ $$py = 0 ] && [ $$sw = 0 ]
+
+## make test-unit: the hermetic Swift suites alone (no Python, devnet or `sigil` binary; the
+## tests that need one are listed in tools/peer-suites.txt); SIGIL_NO_PEERS=1 makes any test
+## that still reaches for a peer fail, naming it. The fuzz suites run UNIT_FUZZ_CASES cases a
+## surface here (make test: each suite's full count)
+PEER_SUITES := $(shell grep -v '^\s*\(#\|$$\)' tools/peer-suites.txt | paste -sd'|')
+UNIT_FUZZ_CASES ?= 2500
+test-unit: build-tests
+	SIGIL_NO_PEERS=1 SIGIL_FUZZ_CASES=$(UNIT_FUZZ_CASES) swift test --skip-build $(SWIFTPM) --skip '$(PEER_SUITES)'
 
 ## the debug build (with tests): the live-feed fault tests run its `sigil` binary
-build-tests: setup
+build-tests: setup-packages
 	swift build --build-tests $(SWIFTPM)
 
-test-python: build-tests
+test-python: setup build-tests
 	$(PY) -m pytest -q -c tools/pytest.ini tools/tests
 
 test-swift: build-tests

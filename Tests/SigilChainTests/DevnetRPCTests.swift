@@ -37,7 +37,7 @@ import Testing
             let blocks = (drive["blocks"] as! [NSNumber]).map(\.uint64Value)
             var seenHeads: [UInt64] = [], seenLogs: [EthLog] = []
             var iterator = ws.notifications.makeAsyncIterator()
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + testPatience
             while seenLogs.filter({ txs.contains($0.transactionHash.description) }).count < 3, ContinuousClock.now < deadline {
                 guard let frame = await iterator.next() else { break }
                 // The driver's token transfers decode as ERC-20 transfer events, with their log.
@@ -60,7 +60,7 @@ import Testing
             // A reorg of depth 2 dropping the last transfer: its log and the second come back removed.
             _ = try await http.call("sigil_reorg", [2, ["drop": 1]])
             var removed: [EthLog] = [], replaced: [EthLog] = []
-            let deadline2 = ContinuousClock.now + .seconds(10)
+            let deadline2 = ContinuousClock.now + testPatience
             while removed.count < 2 || replaced.count < 1, ContinuousClock.now < deadline2 {
                 guard let frame = await iterator.next() else { break }
                 if case (.event(let e, _), let l?) = try decoder.decodeKeepingLog(frame.text), e.payload.kind == "erc20.transfer" {
@@ -101,7 +101,7 @@ import Testing
         defer { running.cancel() }
         // Ten heads with nobody reading: four fit, the fifth overflows and ends the connection.
         _ = try await http.call("sigil_mine", [.int(10)])
-        for _ in 0..<200 where !ws.overflowed { try await Task.sleep(for: .milliseconds(50)) }
+        try? await eventually("the notification buffer overflowing") { ws.overflowed }
         _ = await running.value
         #expect(ws.overflowed)
         let failure = ws.failure.map { "\($0)" } ?? "the connection did not end"

@@ -83,7 +83,7 @@ import Testing
             #expect(r.logs.count <= input.count)
             return true
         }
-        #expect(report.accepted > 0 && report.refused > 0 && report.slowest < .seconds(1))
+        #expect(report.accepted > 0 && report.refused > 0)
     }
 
     /// `sigil key import`'s input: a raw key in a file only its owner reads. Every bad file is a

@@ -19,13 +19,13 @@ import Testing
             #expect(UpdateManifest.isToken(parsed.nonce) && parsed.canonicalBytes == input)
             return true
         }
-        #expect(r.accepted > 0 && r.refused > 0 && r.slowest < .seconds(1))
+        #expect(r.accepted > 0 && r.refused > 0)
         var recovered = 0
         let s = await Fuzz.run("package signatures", corpus: [signature], cases: Fuzz.cases(default: 10_000)) { input in
             let signer = try PersonalMessage.signer(of: m.canonicalBytes, signature: try RecoverableSignature(bytes: input))
             if signer == key.address { recovered += 1 }
             return true
         }
-        #expect(s.accepted > 0 && s.refused > 0 && s.slowest < .seconds(1))
+        #expect(s.accepted > 0 && s.refused > 0)
     }
 }

@@ -35,13 +35,9 @@ final class PortBox: Sendable {
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
-            var port: Int?
-            for _ in 0..<200 where port == nil {
-                try await Task.sleep(for: .milliseconds(25))
-                port = box.port.withLock { $0 }
-            }
-            let p = try #require(port)
-            try await body(CoordinatorClient(baseURL: "http://127.0.0.1:\(p)"), cfg)
+            try await eventually("the coordinator listening") { box.port.withLock { $0 } != nil }
+            let p = try #require(box.port.withLock { $0 })
+            try await body(CoordinatorClient(baseURL: "http://127.0.0.1:\(p)", timeout: testPatience), cfg)
             group.cancelAll()
         }
     }

@@ -28,7 +28,7 @@ import Testing
                 return true
             }
             // Nearly every mutation of compressed bytes fails gzip's CRC; plain text almost always reads.
-            #expect(r.accepted > 0 && (name == "plain" || r.refused > 0) && r.slowest < .seconds(2))
+            #expect(r.accepted > 0 && (name == "plain" || r.refused > 0))
         }
     }
 }

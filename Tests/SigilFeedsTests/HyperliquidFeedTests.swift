@@ -31,15 +31,21 @@ final class CollectedItems: Sendable {
         /// noticed the previous fault (`reconnects` above `after`) and is live again. (Generous:
         /// beside the other suites on two cores, the feed's tasks can wait long for a thread.)
         func whenLive(after: Int) async throws {
-            for _ in 0..<4_800 {
+            try await eventually("the feed reconnecting and going live (\(feed.health.snapshot))") {
                 let h = feed.health.snapshot
-                if h.reconnects > after, h.state == .live { return }
-                try await Task.sleep(for: .milliseconds(25))
+                return h.reconnects > after && h.state == .live
             }
-            Issue.record("the feed did not reconnect and go live within two minutes: \(feed.health.snapshot)")
+        }
+        /// Trades delivered so far, by coin.
+        @Sendable func tradesByCoin() -> [String: Int] {
+            var n: [String: Int] = [:]
+            for case .marketEvents(_, let events) in got.all {
+                for e in events { if case .hlTrade(let coin, _, _, _, _, _, _, _) = e.payload { n[coin, default: 0] += 1 } }
+            }
+            return n
         }
         try await whenLive(after: -1)
-        try await Task.sleep(for: .seconds(1))
+        try await eventually("trades on both coins before the first cut") { tradesByCoin().values.filter { $0 >= 10 }.count == 2 }
         for _ in 0..<3 {
             let before = feed.health.snapshot.reconnects
             #expect((try await server.control(["method": "drop"]) as? Int ?? 0) >= 1)
@@ -56,7 +62,9 @@ final class CollectedItems: Sendable {
             #"{"channel":"trades","data":[{"coin":"BTC"}]}"#, "not json at all", #"{"channel":"trades","data":[\#(valid)]}"#,
             #"{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"1","sz":"1","hash":"0x00","time":"soon","tid":1,"users":[]}]}"#,
         ]])
-        try await Task.sleep(for: .seconds(1))
+        // every injected frame counted, and enough trades on each coin to judge by
+        try await eventually("the injected frames counted") { feed.health.snapshot.rejectedTotal >= 4 }
+        try await eventually("a hundred trades on each coin") { tradesByCoin().values.filter { $0 > 100 }.count == 2 }
         task.cancel()
         _ = try? await task.value
 

@@ -47,10 +47,8 @@ import Glibc
         #expect(feed.health.snapshot.lastError?.contains("within") == true)
         // Cancel in the middle of a handshake.
         try await Task.sleep(for: .milliseconds(150))
-        let start = ContinuousClock.now
         task.cancel()
-        _ = await task.result
-        #expect(ContinuousClock.now - start < .seconds(30))
+        _ = try await withDeadline("the feed stopping once cancelled") { await task.result }
     }
 
     @Test func connectionFailuresSayWhatWentWrong() async throws {

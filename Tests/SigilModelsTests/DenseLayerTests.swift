@@ -2,7 +2,7 @@ import SigilModels
 import Testing
 
 @Suite struct DenseLayerTests {
-    /// A plain triple loop: the reference the BLAS path must match.
+    /// A plain triple loop: the reference the layer (its own ordered loop, the same bits on every CPU) must match.
     static func reference(_ l: DenseLayer, _ x: [Float], rows: Int, act: (Float) -> Float) -> [Float] {
         var y = [Float](repeating: 0, count: rows * l.outputs)
         for r in 0..<rows {
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(arguments: [(1, 7, 3), (5, 7, 3), (64, 33, 17), (3, 1, 1)])
-    func openBLASMatchesAPlainLoop(rows: Int, inputs: Int, outputs: Int) throws {
+    func theLayerMatchesAPlainTripleLoop(rows: Int, inputs: Int, outputs: Int) throws {
         var g = SystemRandomNumberGenerator()
         let w = (0..<(inputs * outputs)).map { _ in Float.random(in: -1...1, using: &g) }
         let b = (0..<outputs).map { _ in Float.random(in: -1...1, using: &g) }

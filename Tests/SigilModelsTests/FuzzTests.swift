@@ -21,6 +21,6 @@ import Testing
             #expect(out.count == 1)
             return true
         }
-        #expect(r.accepted > 0 && r.refused > 0 && r.slowest < .seconds(1))
+        #expect(r.accepted > 0 && r.refused > 0)
     }
 }

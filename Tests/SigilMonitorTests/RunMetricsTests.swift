@@ -25,7 +25,7 @@ import Testing
         health.delivered = 117
         health.reconnects = 2
         health.state = .backfilling
-        metrics.update(summary: s, feeds: [health], queue: (3, 1_024), portfolio: (fills: 1, equity: 99.5, pnl: -0.5, initial: 100))
+        metrics.update(summary: s, feeds: [health], queue: (3, 1_024), portfolio: PortfolioFigures(fills: 1, equity: 99.5, pnl: -0.5, initial: 100, buyAndHold: nil, tokensPriced: 0))
         metrics.update(summary: s, feeds: [health], queue: (3, 1_024), portfolio: nil)  // the same totals again: nothing added
         var text = registry.emitToString()
         #expect(text.contains(#"sigil_events_total{feed="odd \"feed\"\nname\\"} 10"#), "\(text)")

@@ -56,7 +56,9 @@ import Testing
 
     @Test func theBundledStrategiesYamlIsValid() throws {
         let c = try ConfigLoader.load(path: Peers.root + "/strategies.yaml", components: .bundled)
-        #expect(c.strategies.map(\.plugin) == ["model-signal", "rug-pull-guard"])
+        #expect(c.strategies.map(\.plugin) == ["model-signal", "rug-pull-guard", "momentum", "mean-reversion", "sandwich-watch",
+                                              "wash-trade-watch", "honeypot-watch", "dump-watch", "anomaly-model"])
+        #expect(Set(c.strategies.map(\.plugin)) == Set(Components.bundled.plugins.all.map { $0.kind }), "every bundled plugin")
         #expect(c.strategies[0].models == ["signal": "sigil/model-signal"])
     }
 

@@ -26,7 +26,6 @@ import Testing
             try $0.init(parameters: ParameterValues(defaultsOf: $0.parameterSpecs), models: [:])
         }
         #expect(plugins.count >= 7)
-        let start = ContinuousClock.now
         let blocks = Fuzz.cases(default: 2_000)
         var simulations = 0
         for n in 0..<blocks {
@@ -83,6 +82,5 @@ import Testing
             }
         }
         #expect(simulations > 0)
-        #expect(ContinuousClock.now - start < .seconds(60))
     }
 }

@@ -187,12 +187,9 @@ final class BlockAudit: StrategyPlugin {
             latest.withLock { $0 = s }
         }
         let run = Task { try await service.run() }
-        var signals = 0
-        for _ in 0..<600 {
-            try await Task.sleep(for: .milliseconds(100))
-            signals = latest.withLock { ($0?.summary.signals.values.reduce(0, +)) ?? 0 }
-            if signals >= 10 { break }
-        }
+        @Sendable func signalled() -> Int { latest.withLock { ($0?.summary.signals.values.reduce(0, +)) ?? 0 } }
+        try? await eventually("ten momentum signals", poll: .milliseconds(100)) { signalled() >= 10 }
+        let signals = signalled()
         run.cancel()
         try await run.value
         #expect(signals >= 10, "momentum signalled \(signals) times on the trades")

@@ -21,7 +21,12 @@ final class SlowPlugin: StrategyPlugin {
 
     init(parameters: ParameterValues, models: [String: any PredictiveModel]) throws {}
 
+    /// While held, the plugin does not return at all: the runner is stalled for certain, however
+    /// fast the machine runs it, until the test has seen the feed wait for it.
+    static let held = Mutex(false)
+
     func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {
+        while Self.held.withLock({ $0 }) { usleep(1_000) }
         usleep(10_000)
         return []
     }
@@ -51,9 +56,14 @@ final class SlowPlugin: StrategyPlugin {
         let latest = Mutex<LiveService.Status?>(nil)
         let service = LiveService(config: config, models: [:], logger: logger, statusInterval: .milliseconds(100),
                                   outcome: LiveService.OutcomeBox(), queueCapacity: 4) { s in latest.withLock { $0 = s } }
+        SlowPlugin.held.withLock { $0 = true }
+        defer { SlowPlugin.held.withLock { $0 = false } }
         let run = Task { try await service.run() }
 
         _ = try await Peers.run("traffic", ["--rpc", node.httpURL, "--blocks", "40", "--swaps", "8"])
+        // The runner is stuck in the plugin and its queue of 4 is full: the feed must wait.
+        try await eventually("the feed waiting for the stalled runner") { latest.withLock { ($0?.feeds.first?.slowdowns ?? 0) > 0 } }
+        SlowPlugin.held.withLock { $0 = false }
         let rpc = HTTPRPCClient(url: node.httpURL)
         guard let last = try await rpc.call("eth_blockNumber", []).stringValue.flatMap({ Hex.quantity($0) }) else {
             Issue.record("no block number")
@@ -62,11 +72,10 @@ final class SlowPlugin: StrategyPlugin {
         _ = try await rpc.call("sigil_mine", [.int(1)])
         // Caught up when the runner (not only the feed) has handled the close of the last block.
         var health: FeedHealth.Snapshot?
-        for _ in 0..<3_000 {
-            try await Task.sleep(for: .milliseconds(100))
+        try? await eventually("the run catching up with block \(last)", poll: .milliseconds(100)) {
             let (h, handled) = latest.withLock { ($0?.feeds.first, $0?.summary.lastBlock ?? 0) }
             health = h
-            if let h, h.delivered >= last, handled >= last { break }
+            return h.map { $0.delivered >= last && handled >= last } ?? false
         }
         run.cancel()
         try await run.value

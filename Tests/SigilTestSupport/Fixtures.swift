@@ -22,13 +22,15 @@ public enum Fixtures {
         return (frames.intValue, logs.intValue)
     }
 
-    /// The bundled `strategies.yaml` in a temporary directory, its paths made absolute.
+    /// `examples/signal-and-rug-guard.yaml` (the bundled recording, `model-signal` and
+    /// `rug-pull-guard`) in a temporary directory, its paths made absolute.
     public static func bundledConfig() throws -> (path: String, dir: String) {
         let dir = try tempDir("sigil-run")
-        let yaml = try String(contentsOfFile: Peers.root + "/strategies.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "path: data/replay/", with: "path: \(Peers.root)/data/replay/")
-            .replacingOccurrences(of: "snapshot: models/", with: "snapshot: \(Peers.root)/models/")
-            .replacingOccurrences(of: "file: models/", with: "file: \(Peers.root)/models/")
+        let yaml = try String(contentsOfFile: Peers.root + "/examples/signal-and-rug-guard.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "path: ../data/replay/", with: "path: \(Peers.root)/data/replay/")
+            .replacingOccurrences(of: "snapshot: ../models/", with: "snapshot: \(Peers.root)/models/")
+            .replacingOccurrences(of: "file: ../models/", with: "file: \(Peers.root)/models/")
+            .replacingOccurrences(of: ": ../out/", with: ": out/")
         try yaml.write(toFile: dir + "/strategies.yaml", atomically: true, encoding: .utf8)
         return (dir + "/strategies.yaml", dir)
     }

@@ -1,11 +1,13 @@
 import Foundation
 import SigilCore
+import Synchronization
 
 /// Seeded mutation fuzzing for the input surfaces: valid inputs mutated (bit flips, bytes
 /// set to JSON/YAML/hex specials, insertions, deletions, duplications, truncation, splices
 /// between inputs, dictionary tokens), each case handed to the surface, which must answer with a
-/// value or a typed error: no trap (the test process would die), no hang (the slowest case is
-/// reported and bounded).
+/// value or a typed error: no trap (the test process would die), no hang (a watchdog ends the
+/// process, naming the surface, case and seed, when one case runs past `caseDeadline`; the
+/// slowest case is reported, not bounded, since how slow depends on the machine).
 ///
 /// `SIGIL_FUZZ_CASES` sets the cases per surface (the suite's default otherwise), and
 /// `SIGIL_FUZZ_SEED` the seed; a run prints both with its outcome, so any case can be replayed.
@@ -29,16 +31,25 @@ public struct Fuzz {
 
     public static var seed: UInt64 { ProcessInfo.processInfo.environment["SIGIL_FUZZ_SEED"].flatMap { UInt64($0) } ?? 1 }
 
+    /// How long one case may run before it is called a hang: `SIGIL_FUZZ_CASE_DEADLINE` seconds,
+    /// or two minutes (a case takes microseconds to milliseconds; this only turns a hang into a failure).
+    public static var caseDeadline: Duration {
+        .seconds(ProcessInfo.processInfo.environment["SIGIL_FUZZ_CASE_DEADLINE"].flatMap { Double($0) } ?? 120)
+    }
+
     /// Mutates inputs from `corpus` `cases` times; `body` returns true when the input was
     /// accepted and throws (any typed error) when refused.
     public static func run(_ surface: String, corpus: [[UInt8]], cases: Int, dictionary: [String] = [],
                            body: ([UInt8]) async throws -> Bool) async -> Report {
         var report = Report(surface: surface, seed: seed)
         var m = Mutator(seed: seed, dictionary: dictionary.map { Array($0.utf8) })
+        let watchdog = Watchdog(surface: surface, seed: seed, deadline: caseDeadline)
+        defer { watchdog.stop() }
         for i in 0..<cases {
             let base = corpus[i % corpus.count]
             let input = m.mutate(base, other: corpus[Int(m.next() % UInt64(corpus.count))])
             let start = ContinuousClock.now
+            watchdog.begin(case: i, at: start)
             do {
                 if try await body(input) { report.accepted += 1 } else { report.refused += 1 }
             } catch {
@@ -99,4 +110,29 @@ public struct Mutator {
         }
         return b
     }
+}
+
+/// Watches one fuzz run from its own thread: a case that runs past the deadline (a synchronous
+/// surface stuck in a loop cannot be cancelled) ends the test process with the case and seed.
+final class Watchdog: Sendable {
+    private let state = Mutex<(running: Bool, index: Int, since: ContinuousClock.Instant)>((true, -1, .now))
+
+    init(surface: String, seed: UInt64, deadline: Duration) {
+        let thread = Thread { [self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.25)
+                let s = self.state.withLock { $0 }
+                guard s.running else { return }
+                if s.index >= 0, ContinuousClock.now - s.since > deadline {
+                    FileHandle.standardError.write(Data("fuzz \(surface): case \(s.index) of seed \(seed) still running after \(deadline): a hang (replay with SIGIL_FUZZ_SEED=\(seed))\n".utf8))
+                    fatalError("fuzz \(surface): case \(s.index) hangs")
+                }
+            }
+        }
+        thread.start()
+    }
+
+    func begin(case i: Int, at start: ContinuousClock.Instant) { state.withLock { $0.index = i; $0.since = start } }
+
+    func stop() { state.withLock { $0.running = false } }
 }

@@ -18,6 +18,17 @@ public enum Peers {
         public init(description: String) { self.description = description }
     }
 
+    /// True in the hermetic lane (`make test-unit` sets `SIGIL_NO_PEERS=1`): no Python, no
+    /// devnet, no `sigil` binary. A test there that reaches for one fails, naming what it wanted,
+    /// so a suite that needs a peer cannot slip into the quick lane unnoticed.
+    public static let hermetic = ProcessInfo.processInfo.environment["SIGIL_NO_PEERS"] == "1"
+
+    static func refuseInHermeticLane(_ what: String) throws {
+        guard hermetic else { return }
+        throw Failure(description: "\(what) is a peer, and this is the hermetic lane (SIGIL_NO_PEERS=1, make test-unit): "
+                      + "list the suite in tools/peer-suites.txt so that only make test runs it")
+    }
+
     public static func environment() -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["PYTHONPATH"] = root + "/tools"
@@ -29,7 +40,8 @@ public enum Peers {
     /// exit status, stdout and stderr.
     public static func execute(_ executable: String, _ args: [String], environment: [String: String]? = nil) async throws
         -> (status: Int32, out: Data, err: Data) {
-        try await withCheckedThrowingContinuation { c in
+        try refuseInHermeticLane(executable)
+        return try await withCheckedThrowingContinuation { c in
             Thread.detachNewThread {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: executable)
@@ -103,6 +115,7 @@ public final class PeerProcess {
     public let fields: [String: String]
 
     public init(module: String, args: [String], readyPrefix: String) async throws {
+        try Peers.refuseInHermeticLane("sigiltools.\(module)")
         guard FileManager.default.isExecutableFile(atPath: Peers.python) else {
             throw Peers.Failure(description: "no Python peer environment at \(Peers.python): run `make setup`")
         }

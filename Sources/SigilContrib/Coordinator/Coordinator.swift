@@ -48,6 +48,11 @@ public actor Coordinator {
 
     var busy = false
     var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Held-out losses by weights hash (the file fixes the features, the held-out set does not
+    /// change while the coordinator runs): the current version is scored once, not again for every
+    /// submission against it, nor is a resubmitted file. At most `lossCacheLimit`, cleared when full.
+    var losses: [Hash32: Double] = [:]
+    static let lossCacheLimit = 256
 
     /// One decision at a time: the actor would otherwise interleave submissions at every
     /// suspension (a registry read, a publish), scoring one against a version another replaces.
@@ -141,8 +146,8 @@ public actor Coordinator {
         }
         let (heldOut, names) = (heldOut, base.featureNames)
         let data = try await OffPool.run { try heldOut.dataset(for: names) }
-        // Scoring is long CPU work: off the cooperative pool, so the server keeps answering.
-        let (baseLoss, newLoss) = try await OffPool.run { (try Self.loss(base, data), try Self.loss(update, data)) }
+        let baseLoss = try await heldOutLoss(base, weightsHash: current.weightsHash, data)
+        let newLoss = try await heldOutLoss(update, weightsHash: hash, data)
         v.baseLoss = baseLoss
         v.newLoss = newLoss
         v.improvement = (baseLoss - newLoss) / baseLoss
@@ -173,6 +178,16 @@ public actor Coordinator {
         }
         v.id = try await ledger.record(v, claimed: claimed, newHash: hash)
         return v
+    }
+
+    /// The held-out loss of the model whose file hashes to `weightsHash`, computed once.
+    func heldOutLoss(_ model: NeuralModel, weightsHash: Hash32, _ data: Dataset) async throws -> Double {
+        if let known = losses[weightsHash] { return known }
+        // Scoring is long CPU work: off the cooperative pool, so the server keeps answering.
+        let loss = try await OffPool.run { try Self.loss(model, data) }
+        if losses.count >= Self.lossCacheLimit { losses.removeAll(keepingCapacity: true) }
+        losses[weightsHash] = loss
+        return loss
     }
 
     /// Mean binary cross-entropy of `model` on `data`.
