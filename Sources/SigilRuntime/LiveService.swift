@@ -18,7 +18,7 @@ public struct LiveService: Service {
         public var summary: ReplayRun.Summary
         public var feeds: [FeedHealth.Snapshot]
         public var rebuiltEvents: Int
-        public var portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?
+        public var portfolio: PortfolioFigures?
     }
 
     public final class OutcomeBox: Sendable {
@@ -159,7 +159,7 @@ public struct LiveService: Service {
         func report() -> Status {
             var s = runner.summary
             s.seconds = (ContinuousClock.now - start).secondsValue
-            let p = runner.engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+            let p = runner.engine.portfolio?.figures
             return Status(summary: s, feeds: feeds.map(\.feed.health.snapshot), rebuiltEvents: runner.rebuiltEvents,
                           portfolio: p)
         }

@@ -24,6 +24,8 @@ public final class PaperPortfolio {
     public private(set) var balances: [Address: Double]
     /// For each token held: raw cash per raw unit, from the last state of a pool pairing it with cash.
     public private(set) var marks: [Address: Double] = [:]
+    /// For each token priced against cash during the run: its first mark (buy-and-hold's entry).
+    public private(set) var firstMarks: [Address: Double] = [:]
     public private(set) var fills = 0
 
     public init(cashToken: Address, decimals: Int, cash: Double, tradeSize: Double) {
@@ -41,15 +43,18 @@ public final class PaperPortfolio {
         public var balances: [Address: Double]
         public var marks: [Address: Double]
         public var fills: Int
+        /// nil in snapshots taken before buy-and-hold was kept (it then starts again from the restore).
+        public var firstMarks: [Address: Double]?
     }
 
     /// The portfolio's state, for engine snapshots; setting it restores one.
     public var state: State {
-        get { State(balances: balances, marks: marks, fills: fills) }
+        get { State(balances: balances, marks: marks, fills: fills, firstMarks: firstMarks) }
         set {
             balances = newValue.balances
             marks = newValue.marks
             fills = newValue.fills
+            firstMarks = newValue.firstMarks ?? [:]
         }
     }
 
@@ -64,7 +69,10 @@ public final class PaperPortfolio {
     /// Updates the mark of the pool's base token from its current price.
     public func mark(_ pool: PoolSnapshot) {
         guard let base = base(of: pool), let price = pool.price, price > 0 else { return }
-        marks[base] = base == pool.token0 ? price : 1 / price  // price is token1 per token0
+        let mark = base == pool.token0 ? price : 1 / price  // price is token1 per token0
+        guard mark.isFinite, mark > 0 else { return }
+        marks[base] = mark
+        if firstMarks[base] == nil { firstMarks[base] = mark }
     }
 
     /// Executes a (not vetoed) signal: buy = acquire token0, sell = acquire token1.
@@ -92,4 +100,36 @@ public final class PaperPortfolio {
     }
 
     public var pnl: Double { equity - initialCash / cashScale }
+
+    /// Buy-and-hold over the same run: the cash split equally over every token priced against it,
+    /// each bought at its first mark and valued at its last (no fees, no slippage: a benchmark, not
+    /// a trade); the return as a fraction. nil before any token was priced.
+    public var buyAndHoldReturn: Double? {
+        let held = firstMarks.compactMap { token, first in marks[token].map { $0 / first } }
+        guard !held.isEmpty else { return nil }
+        return held.reduce(0, +) / Double(held.count) - 1
+    }
+
+    /// What a run reports of the portfolio.
+    public var figures: PortfolioFigures {
+        PortfolioFigures(fills: fills, equity: equity, pnl: pnl, initial: initialCash / cashScale, buyAndHold: buyAndHoldReturn,
+                         tokensPriced: firstMarks.count)
+    }
+}
+
+/// The paper portfolio's figures at the end of a run (or at a status).
+public struct PortfolioFigures: Sendable {
+    public var fills: Int
+    /// Cash plus positions at their marks, in whole units of cash.
+    public var equity: Double
+    public var pnl: Double
+    public var initial: Double
+    /// Buy-and-hold's return over the same tokens and blocks, as a fraction.
+    public var buyAndHold: Double?
+    /// How many tokens buy-and-hold holds.
+    public var tokensPriced: Int
+
+    public init(fills: Int, equity: Double, pnl: Double, initial: Double, buyAndHold: Double?, tokensPriced: Int) {
+        (self.fills, self.equity, self.pnl, self.initial, self.buyAndHold, self.tokensPriced) = (fills, equity, pnl, initial, buyAndHold, tokensPriced)
+    }
 }

@@ -14,7 +14,7 @@ public struct ReplayService: Service {
     public struct Outcome: Sendable {
         public var summary: ReplayRun.Summary
         public var strategies: Int
-        public var portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)?
+        public var portfolio: PortfolioFigures?
     }
 
     public final class OutcomeBox: Sendable {
@@ -71,7 +71,7 @@ public struct ReplayService: Service {
                                                           reloader: reloader, status: status)
                 try store.close()
                 let engine = runner.engine
-                let p = engine.portfolio.map { (fills: $0.fills, equity: $0.equity, pnl: $0.pnl, initial: $0.initialCash / $0.cashScale) }
+                let p = engine.portfolio?.figures
                 return Outcome(summary: summary, strategies: engine.strategies.count, portfolio: p)
             }
         } onGracefulShutdown: {

@@ -97,7 +97,7 @@ public final class RunMetrics: Sendable {
     /// Takes the totals and states of a run: its summary, its feeds' health (live), how many
     /// feed items wait for the runner out of how many may, and the paper portfolio.
     public func update(summary: ReplayRun.Summary, feeds: [FeedHealth.Snapshot], queue: (waiting: Int, capacity: Int)? = nil,
-                       portfolio: (fills: Int, equity: Double, pnl: Double, initial: Double)? = nil) {
+                       portfolio: PortfolioFigures? = nil) {
         for (feed, n) in summary.eventsByFeed { advance("sigil_events_total", [("feed", feed)], to: n) }
         var rejected = summary.rejectedByFeed
         for f in feeds {

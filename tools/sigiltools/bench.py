@@ -59,11 +59,11 @@ def config(d, rec, plugins, feed=None):
         feed = f"{{name: bench, kind: replay, path: {rec}, chain_id: {chain}}}"
     text = f"feeds:\n  - {feed}\n"
     if plugins:
-        with open(os.path.join(ROOT, "strategies.yaml")) as f:
+        with open(os.path.join(ROOT, "examples", "signal-and-rug-guard.yaml")) as f:
             default = f.read()
-        # The bundled default's plugins, models, risk gate and portfolio, on this recording.
+        # model-signal and rug-pull-guard with their models, risk gate and portfolio, on this recording.
         body = default[default.index("# Where model hashes"):default.index("# Where every signal")]
-        body = body.replace("models/", os.path.join(ROOT, "models") + "/")
+        body = body.replace("../models/", os.path.join(ROOT, "models") + "/")
         text += body
     else:
         text += "strategies: []\n"
