@@ -61,6 +61,11 @@ test-python: setup build-tests
 test-swift: build-tests
 	swift test --skip-build $(SWIFTPM)
 
+## make docs-check: runs the commands README.md and docs/*.md show and compares what they print
+## (blocks marked <!-- check -->; the others name the test that runs them), and checks every link
+docs-check: setup build-tests
+	$(PY) -m sigiltools.docs_check
+
 ## make devnet: a local py-evm JSON-RPC node, HTTP :8545 and WebSocket :8546 (see README)
 devnet: setup
 	$(PY) -m sigiltools.devnet
