@@ -20,15 +20,17 @@ final class HandoffCredits: Sendable {
         state = Mutex(State(available: max(capacity, 1)))
     }
 
-    /// Takes a credit; returns true when it had to wait for one. Returns at once when the task
-    /// is cancelled (the run is ending).
-    func acquire() async -> Bool {
+    /// Takes a credit; returns true when it had to wait for one, and calls `onWait` as the wait
+    /// begins (so a feed held up by a stuck runner shows it while it waits, not only after).
+    /// Returns at once when the task is cancelled (the run is ending).
+    func acquire(onWait: () -> Void = {}) async -> Bool {
         let immediate = state.withLock { s -> Bool in
             guard s.available > 0 else { return false }
             s.available -= 1
             return true
         }
         if immediate { return false }
+        onWait()
         let id = state.withLock { s -> UInt64 in
             s.nextID += 1
             return s.nextID

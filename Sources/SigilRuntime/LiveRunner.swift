@@ -188,7 +188,12 @@ public final class LiveRunner {
         try apply(item)
         let limit = moreWaiting ? max(commitEvery, Self.waitingBatchLimit) : commitEvery
         if pending.eventCount >= limit || pending.closedCount >= limit { try flush() }
+        itemsHandled += 1
+        Failpoint.handled(itemsHandled)
     }
+
+    /// Feed items this runner has handled (the test failpoints count them).
+    private(set) var itemsHandled = 0
 
     func apply(_ item: FeedItem) throws {
         switch item {

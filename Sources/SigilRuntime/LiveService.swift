@@ -60,6 +60,16 @@ public struct LiveService: Service {
     let queueCapacity: Int
     /// Simulations run together at most (each bounded by `simulation.timeout`).
     public static let simulationsAtOnce = 16
+    /// The running feeds' health objects, once the run has built them.
+    let health = HealthBoard()
+    final class HealthBoard: Sendable {
+        private let feeds = Mutex<[FeedHealth]>([])
+        func withLock<T>(_ body: (inout [FeedHealth]) -> T) -> T { feeds.withLock { body(&$0) } }
+    }
+
+    /// Each running feed's health now, read from the feeds themselves (not from the runner's
+    /// status reports, which wait while the runner is busy): empty until the run has started.
+    public var feedHealth: [FeedHealth.Snapshot] { health.withLock { $0.map(\.snapshot) } }
 
     /// Runs `pending` through `probe`, up to `simulationsAtOnce` together (so many suspects
     /// cost about one timeout per batch, not one each); the answers in the order asked.
@@ -134,6 +144,7 @@ public struct LiveService: Service {
             feeds.append((feed, FeedResume(chain: resume[f.name], streams: try store.lastTrades(feed: f.name),
                                            tokens: runner.engine.tokens.pooled)))
         }
+        health.withLock { $0 = feeds.map(\.feed.health) }
         let probe = config.simulation.map {
             HoneypotProbe(rpc: HTTPRPCClient(url: $0.rpc), weth: $0.weth, offerEth: $0.offerEth, timeout: .milliseconds(Int64($0.timeout * 1000)))
         }
@@ -174,7 +185,7 @@ public struct LiveService: Service {
                 group.addTask {
                     do {
                         try await feed.run(from: resume) { item in
-                            if await credits.acquire() { feed.health.update { $0.slowdowns += 1 } }
+                            _ = await credits.acquire(onWait: { feed.health.update { $0.slowdowns += 1 } })
                             sink.yield(.item(item))
                         }
                     } catch {

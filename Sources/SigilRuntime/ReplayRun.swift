@@ -121,7 +121,7 @@ public struct ReplayRun {
         runner.engine.poolObserver = observer  // after the restore, which builds the engine afresh
         let start = ContinuousClock.now
         var lastStatus = start
-        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false, blocks = 0, items = 0
+        var frames = 0, rejected: [FrameError.Reason: Int] = [:], stopped = false, blocks = 0
         func current() -> Summary {
             var s = runner.summary
             s.frames = frames
@@ -137,8 +137,6 @@ public struct ReplayRun {
                 let base = frames
                 let pass = try ReplayFeed.Source(settings: feed).play(shouldStop: shouldStop) { item, read in
                     try runner.handle(item)
-                    items += 1
-                    Failpoint.replayed(items)
                     try reloader?.applyIfRequested(runner)
                     frames = base + read
                     if let pace, case .blockClosed = item {

@@ -72,13 +72,15 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let live = cfg.feeds.contains(where: \.isLive)
         if pace != nil, live { throw fail("--pace is for replays (a live feed goes at the chain's pace)") }
-        if keepServing, (cfg.metrics == nil && cfg.notifications.isEmpty) || live {
-            throw fail(live ? "--keep-serving is for replays (a live run serves metrics and notifies while it runs)"
-                            : "--keep-serving needs 'metrics:' or 'notifications:' in \(config)")
+        if keepServing, live {
+            throw fail("--keep-serving is for replays (a live run serves metrics and notifies while it runs)")
         }
         var metrics: RunMetrics?
         var servers: [any Service] = []
-        if let m = cfg.metrics {
+        // --keep-serving without a 'metrics:' address serves the dashboard on loopback, on a free port.
+        let served = cfg.metrics ?? (keepServing ? SigilConfig.Metrics(host: "127.0.0.1", port: 0) : nil)
+        let dashboardURL = SharedValue<String?>(nil)
+        if let m = served {
             do { try await MetricsServer.checkListenable(host: m.host, port: m.port) } catch { throw fail("\(error)") }
             let (registry, factory) = MetricsServer.makeFactory()
             let runMetrics = RunMetrics(factory: factory)
@@ -92,6 +94,7 @@ struct RunCommand: AsyncParsableCommand {
                                                      host: m.host, port: m.port, logger: logger) { port in
                 Self.say("metrics on http://\(host):\(port)/metrics")
                 Self.say("dashboard on http://\(host):\(port)/")
+                dashboardURL.set("http://\(host):\(port)/")
             })
         }
         let feeds = cfg.feeds.count, models = gate.verified.count
@@ -136,7 +139,11 @@ struct RunCommand: AsyncParsableCommand {
         let box = ReplayService.OutcomeBox()
         let keep = keepServing
         let service = ReplayService(config: enabled, models: gate.verified, outcome: box, onReady: { announce($0, 0) }, metrics: metrics, pace: pace, reloader: reloader,
-                                    onDone: { if keep { Self.say("replay done; serving metrics and delivering notifications until SIGINT or SIGTERM") } }) { s in
+                                    onDone: {
+                                        guard keep else { return }
+                                        let url = dashboardURL.get() ?? "(not listening)"
+                                        Self.say("replay done; dashboard on \(url), metrics and notifications until SIGINT or SIGTERM")
+                                    }) { s in
             Self.say(String(format: "[%6.1fs] block %llu  frames %d  events %d  outputs %d", s.seconds, s.lastBlock, s.frames, s.events, s.outputs))
         }
         try await runGroup(service, servers: servers, keepServing: keepServing, logger)

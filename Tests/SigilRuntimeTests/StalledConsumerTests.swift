@@ -62,7 +62,8 @@ final class SlowPlugin: StrategyPlugin {
 
         _ = try await Peers.run("traffic", ["--rpc", node.httpURL, "--blocks", "40", "--swaps", "8"])
         // The runner is stuck in the plugin and its queue of 4 is full: the feed must wait.
-        try await eventually("the feed waiting for the stalled runner") { latest.withLock { ($0?.feeds.first?.slowdowns ?? 0) > 0 } }
+        // (Read from the feed itself: the runner's status reports wait while it is stuck.)
+        try await eventually("the feed waiting for the stalled runner") { (service.feedHealth.first?.slowdowns ?? 0) > 0 }
         SlowPlugin.held.withLock { $0 = false }
         let rpc = HTTPRPCClient(url: node.httpURL)
         guard let last = try await rpc.call("eth_blockNumber", []).stringValue.flatMap({ Hex.quantity($0) }) else {

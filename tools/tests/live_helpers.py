@@ -11,7 +11,8 @@ from sigiltools.scenarios import TOPICS
 from sigiltools.traffic import Traffic  # noqa: F401 (the tests take it from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SIGIL = os.path.join(ROOT, ".build", "debug", "sigil")
+# The debug build unless SIGIL_BINARY names another (the release build: a fast bot).
+SIGIL = os.environ.get("SIGIL_BINARY") or os.path.join(ROOT, ".build", "debug", "sigil")
 
 
 # How long a wait on state may take before it is called a hang. Generous on purpose: a test

@@ -206,3 +206,26 @@ def test_dashboard_serves_only_its_own_assets(tmp_path):
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
+
+
+def test_keep_serving_without_a_metrics_address_serves_the_dashboard_on_loopback(tmp_path):
+    """The README's tour: the bundled default has no `metrics:`; `--keep-serving` then serves the
+    dashboard on a free loopback port, and says where once the replay is done."""
+    config = tmp_path / "strategies.yaml"
+    text = open(os.path.join(ROOT, "strategies.yaml")).read()
+    for rel in ("data/", "models/"):
+        text = text.replace(f": {rel}", f": {ROOT}/{rel}")
+    config.write_text(text.replace(": out/", f": {tmp_path}/out/"))
+    assert "metrics:" not in re.sub(r"#.*", "", text)
+    run = Run([str(config), "--pace", "1000", "--keep-serving"])
+    try:
+        done = run.wait_for(r"^replay done; dashboard on (http://127\.0\.0\.1:\d+/), metrics and notifications until SIGINT or SIGTERM")
+        with urllib.request.urlopen(done.group(1), timeout=PATIENCE) as r:
+            assert r.status == 200 and "<title>" in r.read().decode()
+        assert any(l.startswith(f"dashboard on {done.group(1)}") for l in run.lines)
+        run.proc.send_signal(signal.SIGINT)
+        assert run.proc.wait(timeout=PATIENCE) == 0, run.proc.stderr.read()
+        assert any(re.match(r"stopped \d+ ms after SIGINT", l) for l in run.lines), "".join(run.lines)
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()

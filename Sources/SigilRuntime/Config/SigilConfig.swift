@@ -92,6 +92,11 @@ public struct SigilConfig: Sendable {
         public var host: String = "127.0.0.1"
         /// The port; 0 picks a free one (announced when the run starts).
         public var port: Int = 9464
+
+        public init(host: String = "127.0.0.1", port: Int = 9464) {
+            self.host = host
+            self.port = port
+        }
     }
 
     public struct Outputs: Hashable, Sendable {
