@@ -76,7 +76,9 @@ def test_backfill_bar_on_a_terminal_only(tmp_path):
         Traffic(node.http_url, "--blocks", "3", "--swaps", "2").finish()
         node.rpc.call("sigil_mine", 3000)
         last = int(node.rpc.call("eth_blockNumber"), 16)
-        env = dict(os.environ, TERM="xterm")
+        # Each closed block takes the runner at least 2 ms (a failpoint), so the backfill lasts
+        # seconds beside the bar's 200 ms ticks however fast the build and the machine are.
+        env = dict(os.environ, TERM="xterm", SIGIL_FAILPOINT="delay-per-item-ms:2")
         for name in ("tty", "pipe"):
             config = write_config(tmp_path / f"{name}.yaml", node.ws_url, str(tmp_path / name))
             args = [sigil_binary(), "run", config, "--stop-at-block", str(last - 1), "--status-every", "0"]
