@@ -174,7 +174,8 @@ struct RunCommand: AsyncParsableCommand {
     /// it down gracefully; with `keepServing`, the servers go on after it ends, until a signal.
     static func runUntilDone(_ service: some Service, servers: [any Service] = [], keepServing: Bool = false, _ logger: Logger) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: keepServing ? .ignore : .gracefullyShutdownGroup)]
+            services: [.init(service: keepServing ? ServingAfterDone(inner: service) as any Service : service,
+                             successTerminationBehavior: .gracefullyShutdownGroup)]
                 + servers.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

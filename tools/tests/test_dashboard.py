@@ -229,3 +229,20 @@ def test_keep_serving_without_a_metrics_address_serves_the_dashboard_on_loopback
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
+
+
+def test_a_signal_just_as_a_kept_replay_ends_stops_it_cleanly(tmp_path):
+    """SIGINT sent the moment `replay done` is printed (the replay's service ending and the
+    group's shutdown beginning at once) still ends the run with exit 0: it once failed with
+    `ServiceGroupError: A service has finished unexpectedly` on a busy machine."""
+    config, _ = write_config(tmp_path)
+    for attempt in range(5):
+        run = Run([str(config), "--keep-serving"])
+        try:
+            run.wait_for(r"^replay done")
+            run.proc.send_signal(signal.SIGINT)
+            rc = run.proc.wait(timeout=PATIENCE)
+            assert rc == 0, (attempt, run.proc.stderr.read())
+        finally:
+            if run.proc.poll() is None:
+                run.proc.kill()

@@ -110,6 +110,9 @@ def waiting(sqlite: str, sink: str = None) -> int:
 
 def test_every_output_arrives_once_per_key_across_an_outage_and_a_kill(tmp_path):
     hook_port, telegram_port = free_port(), free_port()
+    # Both sinks wait up to two minutes for an answer: a receiver slowed by a busy machine must not
+    # look like one that failed (the bot would retry, and at-least-once delivery would then show
+    # repeats that the test's "at most the one in flight at the kill" cannot allow).
     out = tmp_path / "out"
     config = str(tmp_path / "notify.yaml")
     with open(config, "w") as f:
@@ -122,8 +125,8 @@ def test_every_output_arrives_once_per_key_across_an_outage_and_a_kill(tmp_path)
             "  - {name: rug-guard, plugin: rug-pull-guard}",
             "outputs:", f"  jsonl: {out}/outputs.jsonl", f"  sqlite: {out}/sigil.sqlite",
             "notifications:",
-            f"  - {{name: ops, kind: webhook, url: \"http://127.0.0.1:{hook_port}/hooks/sigil?secret=s3\", min_severity: info, outputs: [alert, signal], timeout: 2}}",
-            f"  - {{name: chat, kind: telegram, url: \"http://127.0.0.1:{telegram_port}\", token: \"${{SIGIL_TEST_TELEGRAM}}\", chat_id: \"-1001234\", min_severity: critical, plugins: [rug-pull-guard]}}",
+            f"  - {{name: ops, kind: webhook, url: \"http://127.0.0.1:{hook_port}/hooks/sigil?secret=s3\", min_severity: info, outputs: [alert, signal], timeout: 120}}",
+            f"  - {{name: chat, kind: telegram, url: \"http://127.0.0.1:{telegram_port}\", token: \"${{SIGIL_TEST_TELEGRAM}}\", chat_id: \"-1001234\", min_severity: critical, plugins: [rug-pull-guard], timeout: 120}}",
         ]) + "\n")
     telegram = Receiver(telegram_port, refuse=1, status_first=429, body_first=b'{"ok":false,"error_code":429,"parameters":{"retry_after":1}}')
     hook = None
