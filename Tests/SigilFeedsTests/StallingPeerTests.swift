@@ -42,11 +42,11 @@ import Glibc
         // Counted in this task's own turns, not by the wall clock: other suites may hold both
         // cooperative threads for minutes, and a deadline that passes while the feed could not
         // run proves nothing (it once failed so with 0 reconnects). At least 180 s of turns.
-        for _ in 0..<3_600 where feed.health.snapshot.reconnects < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        try await eventually("two handshakes timed out") { feed.health.snapshot.reconnects >= 2 }
         #expect(feed.health.snapshot.reconnects >= 2)
         #expect(feed.health.snapshot.lastError?.contains("within") == true)
         // Cancel in the middle of a handshake.
-        try await Task.sleep(for: .milliseconds(150))
+        try await eventually("the next handshake under way") { feed.health.snapshot.state == .connecting }
         task.cancel()
         _ = try await withDeadline("the feed stopping once cancelled") { await task.result }
     }

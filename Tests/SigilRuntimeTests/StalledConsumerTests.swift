@@ -14,7 +14,7 @@ import Testing
 /// A plugin that takes its time over every swap: a stalled consumer.
 final class SlowPlugin: StrategyPlugin {
     static let kind = "slow"
-    static let summary = "test plugin: sleeps over every swap"
+    static let summary = "test plugin: holds the runner until the test releases it"
     static let parameterSpecs: [ParameterSpec] = []
     static let modelRoles: [String] = []
     let eventKinds: Set<String> = ["v2.swap", "v3.swap", "v2.sync"]
@@ -23,12 +23,24 @@ final class SlowPlugin: StrategyPlugin {
 
     /// While held, the plugin does not return at all: the runner is stalled for certain, however
     /// fast the machine runs it, until the test has seen the feed wait for it.
-    static let held = Mutex(false)
+    static let gate = Gate()
 
     func handle(_ event: MarketEvent, pool: PoolSnapshot) -> [PluginOutput] {
-        while Self.held.withLock({ $0 }) { usleep(1_000) }
-        usleep(10_000)
+        Self.gate.pass()
         return []
+    }
+}
+
+/// Shut until opened: `pass()` blocks its thread while shut (the runner's, here).
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var shut = false
+    func close() { condition.lock(); shut = true; condition.unlock() }
+    func open() { condition.lock(); shut = false; condition.broadcast(); condition.unlock() }
+    func pass() {
+        condition.lock()
+        while shut { condition.wait() }
+        condition.unlock()
     }
 }
 
@@ -56,15 +68,15 @@ final class SlowPlugin: StrategyPlugin {
         let latest = Mutex<LiveService.Status?>(nil)
         let service = LiveService(config: config, models: [:], logger: logger, statusInterval: .milliseconds(100),
                                   outcome: LiveService.OutcomeBox(), queueCapacity: 4) { s in latest.withLock { $0 = s } }
-        SlowPlugin.held.withLock { $0 = true }
-        defer { SlowPlugin.held.withLock { $0 = false } }
+        SlowPlugin.gate.close()
+        defer { SlowPlugin.gate.open() }
         let run = Task { try await service.run() }
 
         _ = try await Peers.run("traffic", ["--rpc", node.httpURL, "--blocks", "40", "--swaps", "8"])
         // The runner is stuck in the plugin and its queue of 4 is full: the feed must wait.
         // (Read from the feed itself: the runner's status reports wait while it is stuck.)
         try await eventually("the feed waiting for the stalled runner") { (service.feedHealth.first?.slowdowns ?? 0) > 0 }
-        SlowPlugin.held.withLock { $0 = false }
+        SlowPlugin.gate.open()
         let rpc = HTTPRPCClient(url: node.httpURL)
         guard let last = try await rpc.call("eth_blockNumber", []).stringValue.flatMap({ Hex.quantity($0) }) else {
             Issue.record("no block number")

@@ -123,7 +123,8 @@ final class Watchdog: Sendable {
     init(surface: String, seed: UInt64, deadline: Duration) {
         let thread = Thread { [self] in
             while true {
-                Thread.sleep(forTimeInterval: 0.25)
+                // Woken by stop(), or every quarter second to look at the running case's age.
+                if self.stopped.wait(timeout: .now() + 0.25) == .success { return }
                 let s = self.state.withLock { $0 }
                 guard s.running else { return }
                 if s.index >= 0, ContinuousClock.now - s.since > deadline {
@@ -139,5 +140,9 @@ final class Watchdog: Sendable {
 
     func end() { state.withLock { $0.index = -1 } }
 
-    func stop() { state.withLock { $0.running = false } }
+    func stop() {
+        state.withLock { $0.running = false }
+        stopped.signal()
+    }
+    private let stopped = DispatchSemaphore(value: 0)
 }

@@ -158,9 +158,14 @@ public final class PeerProcess {
     deinit {
         guard process.isRunning else { return }
         process.terminate()
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        // Wait for the exit itself; a peer that ignores SIGTERM for five seconds gets SIGKILL.
+        let exited = DispatchSemaphore(value: 0)
+        let p = process
+        Thread.detachNewThread { p.waitUntilExit(); exited.signal() }
+        if exited.wait(timeout: .now() + 5) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            exited.wait()
+        }
     }
 }
 

@@ -20,14 +20,18 @@ SIGIL = os.environ.get("SIGIL_BINARY") or os.path.join(ROOT, ".build", "debug", 
 PATIENCE = float(os.environ.get("SIGIL_TEST_PATIENCE", "300"))
 
 
-def eventually(check, what: str, timeout: float = None, poll: float = 0.05):
-    """Polls `check` until it returns a true value and returns that value; past the deadline
-    (PATIENCE unless given) it fails with `what` and the last value seen."""
+def eventually(check, what: str, timeout: float = None, poll: float = 0.05, alive=None):
+    """Looks at `check` until it returns a true value and returns that value: the one place a
+    test waits, always for a state. It fails with `what` and the last value seen once the state
+    cannot come (`alive`, a process, has exited) or past the deadline (PATIENCE unless given),
+    which only turns a hang into a failure. `poll` is how often it looks, never what it waits for."""
     deadline = time.monotonic() + (timeout or PATIENCE)
     while True:
         got = check()
         if got:
             return got
+        if alive is not None and alive.poll() is not None and not check():
+            raise AssertionError(f"{what}: the process exited first (exit {alive.returncode})")
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout or PATIENCE:.0f} s (last: {got!r})")
         time.sleep(poll)
@@ -82,14 +86,10 @@ class Bot:
             dest.append((time.time(), line.rstrip("\n")))
 
     def wait_ready(self, timeout=PATIENCE):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(l.startswith("ready in") for _, l in self.out):
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError(f"sigil run did not become ready: {self.text()}")
+        try:
+            eventually(lambda: any(l.startswith("ready in") for _, l in self.out), "sigil run becoming ready", timeout, alive=self.proc)
+        except AssertionError as e:
+            raise RuntimeError(f"{e}: {self.text()}")
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -148,14 +148,10 @@ def checkpoint(out_dir: str) -> int:
 
 
 def wait_checkpoint(out_dir: str, block: int, bot: Bot, timeout=PATIENCE):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if checkpoint(out_dir) >= block:
-            return
-        if bot.proc.poll() is not None:
-            raise AssertionError(f"sigil run exited early: {bot.text()}")
-        time.sleep(0.1)
-    raise AssertionError(f"checkpoint did not reach {block} (at {checkpoint(out_dir)}): {bot.text()}")
+    try:
+        eventually(lambda: checkpoint(out_dir) >= block, f"the checkpoint reaching {block}", timeout, poll=0.1, alive=bot.proc)
+    except AssertionError as e:
+        raise AssertionError(f"{e} (at {checkpoint(out_dir)}): {bot.text()}")
 
 
 def ground_truth(rpc, first: int, last: int) -> list[tuple[str, int]]:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import subprocess
-import time
 
 import numpy as np
 from eth_account import Account
@@ -21,7 +20,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from sigiltools.client import DEV_KEYS, Devnet, Wallet
 from sigiltools.drive import publish
-from live_helpers import PATIENCE, ROOT, Bot, Traffic, db, ground_truth, sigil_binary, wait_checkpoint
+from live_helpers import eventually, PATIENCE, ROOT, Bot, Traffic, db, ground_truth, sigil_binary, wait_checkpoint
 
 BUNDLED = os.path.join(ROOT, "data", "replay", "sigil-scenarios.jsonl.gz")
 MODEL = "sigil/e2e"
@@ -116,9 +115,7 @@ def test_finetune_submit_accept_publish_and_a_running_bot_swaps(tmp_path):
             assert " accepted " in sub.stdout and "published as version 2" in sub.stdout, sub.stdout
 
             # The bot sees version 2 on-chain, verifies it, swaps it in.
-            deadline = time.monotonic() + PATIENCE
-            while time.monotonic() < deadline and not any("now version 2" in l for _, l in bot.out):
-                time.sleep(0.1)
+            eventually(lambda: any("now version 2" in l for _, l in bot.out), "the bot saying so", alive=bot.proc)
             swap = [l for _, l in bot.out if "now version 2" in l]
             assert swap and alice in swap[0], bot.text()
             swapped_at_block = int(node.rpc.call("eth_blockNumber"), 16)
@@ -128,9 +125,7 @@ def test_finetune_submit_accept_publish_and_a_running_bot_swaps(tmp_path):
             sel = "0x" + function_signature_to_4byte_selector("publish(bytes32,bytes32,string,address)").hex()
             publisher_wallet.send(registry, sel + encode(["bytes32", "bytes32", "string", "address"],
                                                          [bytes.fromhex(model_id[2:]), b"\x42" * 32, "file://" + base, contributor0]).hex())
-            deadline = time.monotonic() + PATIENCE
-            while time.monotonic() < deadline and not any("version 3 REFUSED" in l for _, l in bot.out):
-                time.sleep(0.1)
+            eventually(lambda: any("version 3 REFUSED" in l for _, l in bot.out), "the bot saying so", alive=bot.proc)
             assert any("version 3 REFUSED, version 2 keeps running" in l for _, l in bot.out), bot.text()
 
             Traffic(node.http_url, "--blocks", "12", "--swaps", "8", "--hops", "2", "--seed", "5").finish()

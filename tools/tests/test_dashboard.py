@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -54,16 +53,12 @@ class Run:
             self.lines.append(line)
 
     def wait_for(self, pattern, timeout=PATIENCE):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                m = re.search(pattern, line)
-                if m:
-                    return m
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no line matching {pattern!r}: {''.join(self.lines)}{self.proc.stderr.read() if self.proc.poll() is not None else ''}")
+        def found():
+            return next((m for line in list(self.lines) if (m := re.search(pattern, line))), None)
+        try:
+            return eventually(found, f"a line matching {pattern!r}", timeout, alive=self.proc)
+        except AssertionError as e:
+            raise AssertionError(f"{e}: {''.join(self.lines)}{self.proc.stderr.read() if self.proc.poll() is not None else ''}")
 
     def done(self):
         return any(l.startswith("replay done") for l in self.lines)
@@ -99,11 +94,12 @@ def test_dashboard_follows_a_replay_in_chromium(tmp_path):
             url = run.wait_for(r"dashboard on (http://\S+)").group(1)
             browser.goto(url)
             # While the recording plays: the page moves on its own.
-            seen = []
-            deadline = time.monotonic() + PATIENCE
-            while not run.done() and time.monotonic() < deadline:
-                seen.append(json.loads(browser.eval(READ)))
-                time.sleep(0.5)
+            # Each sample waits for the page's next update (its counter moving) or the end.
+            seen = [json.loads(browser.eval(READ))]
+            while not run.done():
+                before = seen[-1]["updates"]
+                seen.append(eventually(lambda: (p := json.loads(browser.eval(READ)))["updates"] != before and p or run.done() and p,
+                                       "the page updating while the replay plays", poll=0.2, alive=run.proc))
             assert run.done(), "".join(run.lines)
             blocks = [number(s["block"]) for s in seen if s["statuses"] > 0]
             assert blocks == sorted(blocks), blocks

@@ -8,10 +8,9 @@ import json
 import os
 import re
 import subprocess
-import time
 
 from sigiltools.client import DEV_KEYS, Devnet
-from live_helpers import PATIENCE, ROOT, Bot, sigil_binary
+from live_helpers import eventually, PATIENCE, ROOT, Bot, sigil_binary
 
 MODEL = "sigil/model-signal"
 BUNDLED_MODEL = os.path.join(ROOT, "models", "model-signal-logistic.safetensors")
@@ -113,9 +112,7 @@ def test_registry_walkthrough_on_the_devnet(tmp_path):
             ok("train-model", "--data", RECORDING, "--seed", "2", "--out", v2)
             out = ok("registry", "publish", MODEL, v2, "--uri", "file://" + v2, *reg, *rpc, *publisher_ks)
             assert out.startswith(f"{MODEL} version 2 published to {registry}"), out
-            deadline = time.monotonic() + PATIENCE
-            while time.monotonic() < deadline and not any("now version 2" in l for _, l in bot.out):
-                time.sleep(0.1)
+            eventually(lambda: any("now version 2" in l for _, l in bot.out), "the bot saying so", alive=bot.proc)
             swapped = [l for _, l in bot.out if "now version 2" in l]
             assert swapped and accounts["publisher"] in swapped[0], bot.text()
             assert ok("verify-model", v2, "--model", MODEL, *reg, *rpc).startswith("MATCH")

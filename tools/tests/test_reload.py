@@ -5,10 +5,9 @@ it runs, an invalid file changes nothing, and each reload is an info alert in th
 import json
 import re
 import signal
-import time
 
 from sigiltools.client import Devnet
-from live_helpers import PATIENCE, ROOT, Bot, Traffic, wait_checkpoint, write_config
+from live_helpers import eventually, PATIENCE, ROOT, Bot, Traffic, wait_checkpoint, write_config
 from test_dashboard import Run
 
 
@@ -30,14 +29,12 @@ def replay_config(tmp_path, threshold="0.55", window="50", veto="300"):
 
 
 def wait_line(run, pattern, after=0, timeout=PATIENCE):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in run.lines[after:]:
-            if re.search(pattern, line):
-                return line
-        assert run.proc.poll() is None, "".join(run.lines) + run.proc.stderr.read()
-        time.sleep(0.05)
-    raise AssertionError(f"no line matching {pattern!r}: {''.join(run.lines)}")
+    def found():
+        return next((line for line in run.lines[after:] if re.search(pattern, line)), None)
+    try:
+        return eventually(found, f"a line matching {pattern!r}", timeout, alive=run.proc)
+    except AssertionError as e:
+        raise AssertionError(f"{e}: {''.join(run.lines)}")
 
 
 def block_of(run):
@@ -52,9 +49,7 @@ def test_sighup_reloads_a_paced_replay(tmp_path):
     # seventeen seconds of replay left to land in.
     run = Run([str(config), "--pace", "100"])
     try:
-        while block_of(run) < 300:
-            assert run.proc.poll() is None, "".join(run.lines)
-            time.sleep(0.1)
+        eventually(lambda: block_of(run) >= 300, "the paced replay reaching block 300", alive=run.proc)
         # A reloadable threshold, a window that shapes the guard's state, and the risk gate.
         replay_config(tmp_path, threshold="0.6", window="40", veto="200")
         n = len(run.lines)
@@ -107,9 +102,7 @@ def test_sighup_reloads_a_live_run(tmp_path):
             text = open(config).read()
             open(config, "w").write(text.replace("threshold: 0.52", "threshold: 0.7").replace("from_block: 0", "from_block: 1"))
             bot.proc.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + PATIENCE
-            while not any(l.startswith("reload of") for _, l in bot.out) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            eventually(lambda: any(l.startswith("reload of") for _, l in bot.out), "the reload's report", alive=bot.proc)
             lines = [l for _, l in bot.out if l.startswith("reload of") or "needs a restart" in l]
             assert lines == [f"reload of {config}: applied signals.threshold 0.52 → 0.7",
                              "  differs from the running configuration and needs a restart (left as it runs): feeds"], bot.text()
